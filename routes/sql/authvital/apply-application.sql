@@ -1,0 +1,91 @@
+-- Applies application.created | application.updated | application.deleted to av_applications.
+-- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
+-- Input: variable "events", a JSON array of canonical events. Same shape as apply-tenant.sql:
+-- record once (dedupe + audit), then upsert with the ordering guard; application.deleted is a tombstone.
+-- Returns one row per event that was new.
+WITH fresh AS (
+    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+           COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
+           r.event_type IN ('application.created', 'application.updated') AS carries_attrs,
+           r.event_type = 'application.created' AS defines_defaults
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+         LATERAL orgsync_record(e, 'application', e -> 'data' ->> 'application_id',
+                                COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
+),
+mirrored AS (
+    INSERT INTO av_applications AS t (
+        id, organization_id, name, slug, description, client_id, application_type, redirect_uris,
+        post_logout_redirect_uris, allowed_scopes, grant_types, token_endpoint_auth_method, initiate_login_uri,
+        access_token_ttl_seconds, refresh_token_ttl_seconds, is_active, config, licensing, status, deleted_at,
+        created_by_sub, source_created_at, data, attrs_event_at, status_event_at, last_event_at, last_event_id)
+    SELECT
+        d ->> 'application_id',
+        tenant_id,
+        d ->> 'name',
+        d ->> 'slug',
+        d ->> 'description',
+        d ->> 'client_id',
+        d ->> 'application_type',
+        CASE WHEN defines_defaults THEN COALESCE(orgsync_text_array(d -> 'config' -> 'redirect_uris'), '{}')
+             ELSE orgsync_text_array(d -> 'config' -> 'redirect_uris') END,
+        CASE WHEN defines_defaults THEN COALESCE(orgsync_text_array(d -> 'config' -> 'post_logout_redirect_uris'), '{}')
+             ELSE orgsync_text_array(d -> 'config' -> 'post_logout_redirect_uris') END,
+        CASE WHEN defines_defaults THEN COALESCE(orgsync_text_array(d -> 'config' -> 'allowed_scopes'), '{}')
+             ELSE orgsync_text_array(d -> 'config' -> 'allowed_scopes') END,
+        CASE WHEN defines_defaults THEN COALESCE(orgsync_text_array(d -> 'config' -> 'grant_types'), '{}')
+             ELSE orgsync_text_array(d -> 'config' -> 'grant_types') END,
+        CASE WHEN defines_defaults THEN COALESCE(d -> 'config' ->> 'token_endpoint_auth_method', 'client_secret_basic')
+             ELSE d -> 'config' ->> 'token_endpoint_auth_method' END,
+        d -> 'config' ->> 'initiate_login_uri',
+        CASE WHEN defines_defaults THEN COALESCE(CAST(d -> 'config' ->> 'access_token_ttl_seconds' AS integer), 3600)
+             ELSE CAST(d -> 'config' ->> 'access_token_ttl_seconds' AS integer) END,
+        CASE WHEN defines_defaults THEN COALESCE(CAST(d -> 'config' ->> 'refresh_token_ttl_seconds' AS integer), 604800)
+             ELSE CAST(d -> 'config' ->> 'refresh_token_ttl_seconds' AS integer) END,
+        CASE WHEN defines_defaults THEN COALESCE(CAST(d ->> 'is_active' AS boolean), true)
+             ELSE CAST(d ->> 'is_active' AS boolean) END,
+        CASE WHEN carries_attrs THEN d -> 'config' END,
+        CASE WHEN carries_attrs THEN d -> 'licensing' END,
+        CASE WHEN event_type = 'application.deleted' THEN 'deleted' ELSE 'active' END,
+        CAST(d ->> 'deleted_at' AS timestamptz),
+        d ->> 'created_by_sub',
+        CAST(d ->> 'created_at' AS timestamptz),
+        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
+        CASE WHEN event_type <> 'application.updated' THEN ts END,
+        ts,
+        event_id
+    FROM fresh
+    ON CONFLICT (id) DO UPDATE SET
+        organization_id            = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.organization_id, t.organization_id),
+        name                       = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.name, t.name),
+        slug                       = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.slug, t.slug),
+        description                = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.description, t.description),
+        client_id                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.client_id, t.client_id),
+        application_type           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.application_type, t.application_type),
+        redirect_uris              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.redirect_uris, t.redirect_uris),
+        post_logout_redirect_uris  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.post_logout_redirect_uris, t.post_logout_redirect_uris),
+        allowed_scopes             = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allowed_scopes, t.allowed_scopes),
+        grant_types                = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.grant_types, t.grant_types),
+        token_endpoint_auth_method = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.token_endpoint_auth_method, t.token_endpoint_auth_method),
+        initiate_login_uri         = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.initiate_login_uri, t.initiate_login_uri),
+        access_token_ttl_seconds   = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.access_token_ttl_seconds, t.access_token_ttl_seconds),
+        refresh_token_ttl_seconds  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.refresh_token_ttl_seconds, t.refresh_token_ttl_seconds),
+        is_active                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.is_active, t.is_active),
+        config                     = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.config, t.config),
+        licensing                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.licensing, t.licensing),
+        created_by_sub             = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.created_by_sub, t.created_by_sub),
+        source_created_at          = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.source_created_at, t.source_created_at),
+        data                       = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
+        attrs_event_at             = GREATEST(t.attrs_event_at, EXCLUDED.attrs_event_at),
+        status                     = CASE WHEN t.status = 'deleted' THEN t.status
+                                          WHEN orgsync_newer(EXCLUDED.status_event_at, t.status_event_at) THEN EXCLUDED.status
+                                          ELSE t.status END,
+        deleted_at                 = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
+        status_event_at            = GREATEST(t.status_event_at, EXCLUDED.status_event_at),
+        last_event_id              = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.last_event_id ELSE t.last_event_id END,
+        last_event_at              = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
+        synced_at                  = now(),
+        updated_at                 = now()
+    RETURNING 1
+)
+SELECT event_id, event_type FROM fresh

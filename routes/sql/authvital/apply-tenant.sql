@@ -1,0 +1,88 @@
+-- Applies tenant.created | tenant.updated | tenant.suspended | tenant.deleted to av_organizations.
+-- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
+-- Input: variable "events", a JSON array of canonical events (README, "The canonical event").
+-- One statement, so one atomic step: orgsync_record() records each event once (a duplicate returns
+-- no row and changes nothing; the audit row is written by a trigger), then the organisation is
+-- upserted with the ordering guard (orgsync_pick: newer events overwrite, older ones only fill gaps).
+-- Returns one row per event that was new.
+WITH fresh AS (
+    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+           COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
+           r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+         LATERAL orgsync_record(e, 'organization', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'),
+                                COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
+),
+mirrored AS (
+    INSERT INTO av_organizations AS t (
+        id, name, slug, plan, allow_signups, require_mfa, allowed_email_domains, session_lifetime_minutes,
+        password_policy, settings, status, suspended_at, suspended_by_sub, suspended_reason, deleted_at,
+        deleted_by_sub, created_by_sub, owner_email, updated_by_sub, source_created_at, data,
+        attrs_event_at, status_event_at, last_event_at, last_event_id)
+    SELECT
+        tenant_id,
+        d ->> 'name',
+        d ->> 'slug',
+        -- the created event defines the seed's defaults; later events carry only what changed or is known
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(d ->> 'plan', 'free') ELSE d ->> 'plan' END,
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(CAST(d -> 'settings' ->> 'allow_signups' AS boolean), true)
+             WHEN carries_attrs THEN CAST(d -> 'settings' ->> 'allow_signups' AS boolean) END,
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(CAST(d -> 'settings' ->> 'require_mfa' AS boolean), false)
+             WHEN carries_attrs THEN CAST(d -> 'settings' ->> 'require_mfa' AS boolean) END,
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(orgsync_text_array(d -> 'settings' -> 'allowed_email_domains'), '{}')
+             WHEN carries_attrs THEN orgsync_text_array(d -> 'settings' -> 'allowed_email_domains') END,
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(CAST(d -> 'settings' ->> 'session_lifetime_minutes' AS integer), 480)
+             WHEN carries_attrs THEN CAST(d -> 'settings' ->> 'session_lifetime_minutes' AS integer) END,
+        CASE WHEN event_type = 'tenant.created' THEN COALESCE(d -> 'settings' ->> 'password_policy', 'standard')
+             WHEN carries_attrs THEN d -> 'settings' ->> 'password_policy' END,
+        CASE WHEN carries_attrs THEN d -> 'settings' END,
+        CASE event_type WHEN 'tenant.suspended' THEN 'suspended' WHEN 'tenant.deleted' THEN 'deleted' ELSE 'active' END,
+        CAST(d ->> 'suspended_at' AS timestamptz),
+        d ->> 'suspended_by_sub',
+        d ->> 'reason',
+        CAST(d ->> 'deleted_at' AS timestamptz),
+        d ->> 'deleted_by_sub',
+        d ->> 'created_by_sub',
+        d ->> 'owner_email',
+        d ->> 'updated_by_sub',
+        CAST(d ->> 'created_at' AS timestamptz),
+        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        -- suspended/deleted carry name and slug only as a description: they fill, never overwrite
+        CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
+        CASE WHEN event_type <> 'tenant.updated' THEN ts END,
+        ts,
+        event_id
+    FROM fresh
+    ON CONFLICT (id) DO UPDATE SET
+        name                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.name, t.name),
+        slug                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.slug, t.slug),
+        plan                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.plan, t.plan),
+        allow_signups            = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allow_signups, t.allow_signups),
+        require_mfa              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.require_mfa, t.require_mfa),
+        allowed_email_domains    = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allowed_email_domains, t.allowed_email_domains),
+        session_lifetime_minutes = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.session_lifetime_minutes, t.session_lifetime_minutes),
+        password_policy          = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.password_policy, t.password_policy),
+        settings                 = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.settings, t.settings),
+        created_by_sub           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.created_by_sub, t.created_by_sub),
+        owner_email              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.owner_email, t.owner_email),
+        updated_by_sub           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.updated_by_sub, t.updated_by_sub),
+        source_created_at        = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.source_created_at, t.source_created_at),
+        data                     = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
+        attrs_event_at           = GREATEST(t.attrs_event_at, EXCLUDED.attrs_event_at),
+        -- deleted is a tombstone: no event brings the tenant back
+        status                   = CASE WHEN t.status = 'deleted' THEN t.status
+                                        WHEN orgsync_newer(EXCLUDED.status_event_at, t.status_event_at) THEN EXCLUDED.status
+                                        ELSE t.status END,
+        suspended_at             = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_at, t.suspended_at),
+        suspended_by_sub         = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_by_sub, t.suspended_by_sub),
+        suspended_reason         = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_reason, t.suspended_reason),
+        deleted_at               = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
+        deleted_by_sub           = COALESCE(t.deleted_by_sub, EXCLUDED.deleted_by_sub),
+        status_event_at          = GREATEST(t.status_event_at, EXCLUDED.status_event_at),
+        last_event_id            = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.last_event_id ELSE t.last_event_id END,
+        last_event_at            = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
+        synced_at                = now(),
+        updated_at               = now()
+    RETURNING 1
+)
+SELECT event_id, event_type FROM fresh

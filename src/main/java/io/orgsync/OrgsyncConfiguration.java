@@ -1,0 +1,77 @@
+package io.orgsync;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.orgsync.authvital.AuthVitalEnvelope;
+import io.orgsync.authvital.AuthVitalKeys;
+import io.orgsync.authvital.AuthVitalVerifier;
+import io.orgsync.authvital.AuthVitalWebhook;
+import io.orgsync.db.Database;
+import io.orgsync.dev.DevKeys;
+import io.orgsync.webhook.EventSchemas;
+import io.orgsync.webhook.WebhookGuard;
+import io.orgsync.webhook.WebhookReplies;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the beans the YAML routes use, from application.properties. The database is opened and
+ * migrated here, before any route starts.
+ */
+public class OrgsyncConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrgsyncConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Registry registry = context.getRegistry();
+        Clock clock = Clock.systemUTC();
+
+        Database database = Database.open(new Database.Settings(
+                prop(context, "orgsync.db.url", ""),
+                prop(context, "orgsync.db.user", "postgres"),
+                prop(context, "orgsync.db.password", ""),
+                Path.of(prop(context, "orgsync.db.embedded-dir", "data/postgres")),
+                Integer.parseInt(prop(context, "orgsync.db.embedded-port", "0")),
+                Integer.parseInt(prop(context, "orgsync.db.pool-size", "16")),
+                Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.connect-timeout-ms", "2000"))),
+                prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
+        context.addService(database, true, true);
+        registry.bind("dataSource", database.dataSource());
+
+        boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
+        DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));
+        registry.bind("devKeys", devKeys);
+        if (dev) {
+            LOG.warn("DEVELOPMENT MODE: AuthVital webhooks signed with the development key {} are trusted; never run this in production",
+                    devKeys.keyId());
+        }
+        String avHost = prop(context, "orgsync.authvital.host", "");
+        if (dev && avHost.isBlank()) {
+            // development only: the jar serves its own key as AuthVital's JWKS (route dev-jwks)
+            avHost = "http://localhost:" + prop(context, "camel.server.port", "8080");
+        }
+
+        AuthVitalKeys keys = new AuthVitalKeys(avHost,
+                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-cache-seconds", "300"))),
+                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30"))),
+                Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))));
+        AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
+                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
+        registry.bind("authvitalWebhook", new AuthVitalWebhook(verifier, new AuthVitalEnvelope(verifier), clock));
+
+        registry.bind("webhookGuard", new WebhookGuard());
+        registry.bind("webhookReplies", new WebhookReplies());
+        registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
+    }
+
+    private static String prop(CamelContext context, String key, String defaultValue) {
+        String value = context.resolvePropertyPlaceholders("{{" + key + ":" + defaultValue + "}}");
+        return value == null ? defaultValue : value.strip();
+    }
+}

@@ -1,0 +1,120 @@
+package io.orgsync.db;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.camel.Service;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * orgsync's PostgreSQL: the one named by {@code ORGSYNC_DB_URL}, or, when none is, an embedded
+ * PostgreSQL (zonky) under {@code ./data/postgres} with durable settings, so the jar runs with no
+ * set-up. The schema migrations (Flyway) run before any route starts. Registered as a Camel
+ * service, so it closes after the routes have stopped.
+ */
+public final class Database implements Service {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** What {@link #open} needs, from application.properties. */
+    public record Settings(String url, String user, String password, Path embeddedDirectory, int embeddedPort,
+                           int poolSize, Duration connectTimeout, String migrations) {
+    }
+
+    private final EmbeddedPostgres embedded;
+    private final HikariDataSource dataSource;
+
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+        this.embedded = embedded;
+        this.dataSource = dataSource;
+    }
+
+    public static Database open(Settings settings) throws IOException {
+        EmbeddedPostgres embedded = null;
+        String url = settings.url();
+        String user = settings.user();
+        String password = settings.password();
+        if (url == null || url.isBlank()) {
+            embedded = startEmbedded(settings.embeddedDirectory(), settings.embeddedPort());
+            url = "jdbc:postgresql://localhost:" + embedded.getPort() + "/postgres";
+            user = "postgres";
+            password = null;
+            LOG.info("Embedded PostgreSQL in {} at {} (user postgres)", settings.embeddedDirectory(), url);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("orgsync");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        if (password != null && !password.isEmpty()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(settings.poolSize());
+        // a webhook waits this long for a connection, then is answered 503 (or spooled)
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        config.setInitializationFailTimeout(-1);
+        config.addDataSourceProperty("ApplicationName", "orgsync");
+        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+        HikariDataSource dataSource = new HikariDataSource(config);
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations(settings.migrations().split("\\s*,\\s*"))
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+        return new Database(embedded, dataSource);
+    }
+
+    private static EmbeddedPostgres startEmbedded(Path directory, int port) throws IOException {
+        Files.createDirectories(directory);
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(directory)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60))
+                // zonky's test defaults turn durability off; a 2xx must mean the event survives a crash
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setServerConfig("max_connections", "100");
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        return builder.start();
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void start() {
+        // opened eagerly by open(): the schema must exist before the routes start
+    }
+
+    @Override
+    public void stop() {
+        dataSource.close();
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+        }
+    }
+}

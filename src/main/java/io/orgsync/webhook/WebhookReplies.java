@@ -1,0 +1,68 @@
+package io.orgsync.webhook;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the JSON answer of a webhook request. Every request header is removed first:
+ * platform-http would otherwise echo them back as response headers.
+ */
+public class WebhookReplies {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookReplies.class);
+
+    /** 2xx: {@code {"status": …, "event_id": …}}. */
+    public void accepted(Exchange exchange, int httpStatus, String status) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status);
+        body.put("event_id", exchange.getVariable("eventId", String.class));
+        write(exchange, httpStatus, body);
+    }
+
+    /** The caught {@link WebhookRejection}: its status, code and message. */
+    public void rejected(Exchange exchange) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        WebhookRejection rejection = caught instanceof WebhookRejection r ? r
+                : new WebhookRejection(500, "internal_error", "orgsync could not process the event");
+        reject(exchange, rejection.getStatus(), rejection.getCode(), rejection.getMessage());
+    }
+
+    /** Any other error answer: a stable code and a message meant for the sender. */
+    public void reject(Exchange exchange, int httpStatus, String code, String message) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String source = exchange.getVariable("source", "webhook", String.class);
+        String eventId = exchange.getVariable("eventId", String.class);
+        if (httpStatus >= 500 && !(caught instanceof WebhookRejection)) {
+            // the cause goes to the log for the operator, never into the answer
+            LOG.error("{} request failed ({} {}) event_id={}", source, httpStatus, code, eventId, caught);
+        } else {
+            LOG.warn("{} request rejected: {} {} event_id={} ({})", source, httpStatus, code, eventId, message);
+        }
+        exchange.setVariable("errorCode", code);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "rejected");
+        body.put("code", code);
+        body.put("message", message);
+        if (eventId != null) {
+            body.put("event_id", eventId);
+        }
+        write(exchange, httpStatus, body);
+    }
+
+    private static void write(Exchange exchange, int httpStatus, Map<String, Object> body) {
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, httpStatus);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            message.setBody(Json.MAPPER.writeValueAsBytes(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
