@@ -1,0 +1,245 @@
+package io.orgsync.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.orgsync.OrgsyncMain;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+/**
+ * The real application, booted as the jar boots it ({@link OrgsyncMain#newMain()}: the routes in
+ * ./routes, ./application.properties), on a database of its own, with WireMock standing in for
+ * AuthVital's JWKS. Tests talk to it over real HTTP.
+ */
+public final class OrgsyncApp implements AutoCloseable {
+
+    public static final String JWKS_PATH = "/.well-known/jwks.json";
+
+    public final AuthVitalSigner signer = new AuthVitalSigner();
+    public final WireMockServer jwks = new WireMockServer(options().dynamicPort());
+    public final String dbUrl;
+    public final int port;
+    public final Path workDir;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Main main;
+
+    private OrgsyncApp(String dbUrl, Map<String, String> overrides) {
+        this.dbUrl = dbUrl;
+        this.port = freePort();
+        try {
+            this.workDir = Files.createTempDirectory("orgsync-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        jwks.start();
+        publishKeys();
+        main = OrgsyncMain.newMain();
+        main.addOverrideProperty("orgsync.db.url", dbUrl);
+        main.addOverrideProperty("camel.server.port", Integer.toString(port));
+        main.addOverrideProperty("camel.management.port", Integer.toString(freePort()));
+        main.addOverrideProperty("orgsync.authvital.host", jwks.baseUrl());
+        main.addOverrideProperty("orgsync.spool.dir", workDir.resolve("spool").toString());
+        main.addOverrideProperty("orgsync.spool.poll-ms", "200");
+        main.addOverrideProperty("orgsync.dev.enabled", "false");
+        overrides.forEach(main::addOverrideProperty);
+    }
+
+    public static OrgsyncApp start() {
+        return start(Map.of());
+    }
+
+    public static OrgsyncApp start(Map<String, String> overrides) {
+        return start(TestDatabase.newDatabaseUrl(), overrides);
+    }
+
+    public static OrgsyncApp start(String dbUrl, Map<String, String> overrides) {
+        OrgsyncApp app = new OrgsyncApp(dbUrl, overrides);
+        try {
+            app.main.start();
+        } catch (Exception e) {
+            app.close();
+            throw new IllegalStateException("orgsync did not start", e);
+        }
+        return app;
+    }
+
+    public CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    /** (Re)publishes the signer's current key set at the JWKS stand-in. */
+    public void publishKeys() {
+        jwks.stubFor(get(urlEqualTo(JWKS_PATH)).willReturn(okJson(signer.jwks())));
+    }
+
+    public int jwksRequests() {
+        return jwks.countRequestsMatching(getRequestedFor(urlEqualTo(JWKS_PATH)).build()).getCount();
+    }
+
+    // ---- HTTP ------------------------------------------------------------------------------
+
+    public record Reply(int status, JsonNode json, String raw, Map<String, List<String>> headers) {
+        public String code() {
+            return json == null ? null : json.path("code").asText(null);
+        }
+
+        public String status(String field) {
+            return json == null ? null : json.path(field).asText(null);
+        }
+    }
+
+    /** A system webhook of this body, its timestamp set to now, correctly signed. */
+    public Reply postSystem(ObjectNode body) {
+        return postSystem(body, Instant.now());
+    }
+
+    public Reply postSystem(ObjectNode body, Instant timestamp) {
+        body.put("timestamp", timestamp.toString());
+        byte[] bytes = Fixtures.bytes(body);
+        return post(bytes, signer.systemHeaders(bytes, body.get("event").asText(), timestamp.toString()));
+    }
+
+    /** A sync event of this body (as is), correctly signed now. */
+    public Reply postSync(ObjectNode body) {
+        byte[] bytes = Fixtures.bytes(body);
+        return postSyncBytes(bytes, body.get("id").asText(), body.get("type").asText());
+    }
+
+    public Reply postSyncBytes(byte[] bytes, String id, String type) {
+        return post(bytes, signer.syncHeaders(bytes, id, type, AuthVitalSigner.now()));
+    }
+
+    public Reply post(byte[] body, Map<String, String> headers) {
+        return send("POST", "/webhooks/authvital", body, headers);
+    }
+
+    public Reply send(String method, String pathAndQuery, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = null;
+            try {
+                json = response.body().isEmpty() ? null : Fixtures.MAPPER.readTree(response.body());
+            } catch (IOException notJson) {
+                // asserted by the caller
+            }
+            return new Reply(response.statusCode(), json, response.body(), response.headers().map());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- database ----------------------------------------------------------------------------
+
+    public List<Map<String, Object>> rows(String sql, Object... args) {
+        try (Connection c = DriverManager.getConnection(dbUrl); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                ResultSetMetaData meta = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        Object value = rs.getObject(i);
+                        if (value instanceof java.sql.Array array) {
+                            value = List.of((Object[]) array.getArray());
+                        } else if (value instanceof org.postgresql.util.PGobject pg) {
+                            value = pg.getValue();
+                        }
+                        row.put(meta.getColumnLabel(i), value);
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Map<String, Object> row(String sql, Object... args) {
+        List<Map<String, Object>> rows = rows(sql, args);
+        if (rows.size() != 1) {
+            throw new AssertionError("expected one row, got " + rows.size() + " for " + sql);
+        }
+        return rows.get(0);
+    }
+
+    public long count(String table) {
+        return ((Number) row("SELECT count(*) AS n FROM " + table).get("n")).longValue();
+    }
+
+    /** Rows written anywhere by the application: the event log, every mirror table, the audit log. */
+    public long writtenRows() {
+        return count("orgsync_events") + count("av_organizations") + count("av_applications") + count("av_sso_providers")
+                + count("av_tenant_app_access") + count("av_organization_audit_logs");
+    }
+
+    public void truncate() {
+        try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE orgsync_events, av_organizations, av_applications, av_sso_providers, "
+                    + "av_tenant_app_access, av_organization_audit_logs");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (main != null) {
+                main.stop();
+            }
+        } catch (Exception ignored) {
+            // closing anyway
+        } finally {
+            jwks.stop();
+        }
+    }
+}
