@@ -11,6 +11,7 @@ import io.orgsync.authvital.AuthVitalWebhook;
 import io.orgsync.db.Database;
 import io.orgsync.dev.DevKeys;
 import io.orgsync.webhook.EventSchemas;
+import io.orgsync.webhook.JsonHttpErrors;
 import io.orgsync.webhook.WebhookGuard;
 import io.orgsync.webhook.WebhookReplies;
 import org.apache.camel.CamelConfiguration;
@@ -65,6 +66,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
         registry.bind("authvitalWebhook", new AuthVitalWebhook(verifier, new AuthVitalEnvelope(verifier), clock));
 
+        context.addStartupListener(new JsonHttpErrors(Integer.parseInt(prop(context, "camel.server.port", "8080")),
+                Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576"))));
         registry.bind("webhookGuard", new WebhookGuard());
         registry.bind("webhookReplies", new WebhookReplies());
         registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
