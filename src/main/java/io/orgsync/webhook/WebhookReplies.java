@@ -16,6 +16,40 @@ public class WebhookReplies {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookReplies.class);
 
+    /**
+     * What kind of failure an exception is, looking through its causes (Camel's onException matches
+     * the innermost cause first, so a wrapped PSQLException would otherwise look like any error):
+     * {@code database_unavailable} (connection lost or refused, pool timeout, shutdown, lock or
+     * serialization failure: the sender may retry), {@code invalid_field} (a value PostgreSQL refuses:
+     * the event's fault) or {@code internal_error}.
+     */
+    public String classify(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLRecoverableException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return "database_unavailable";
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40")
+                        || state.startsWith("58") || state.equals("55P03")) {
+                    return "database_unavailable";
+                }
+                if (state.startsWith("22") || state.startsWith("23")) {
+                    return "invalid_field";
+                }
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.dao.TransientDataAccessException
+                    || t instanceof org.springframework.dao.RecoverableDataAccessException) {
+                return "database_unavailable";
+            }
+        }
+        return "internal_error";
+    }
+
     /** 2xx: {@code {"status": …, "event_id": …}}. */
     public void accepted(Exchange exchange, int httpStatus, String status) {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -37,7 +71,9 @@ public class WebhookReplies {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String source = exchange.getVariable("source", "webhook", String.class);
         String eventId = exchange.getVariable("eventId", String.class);
-        if (httpStatus >= 500 && !(caught instanceof WebhookRejection)) {
+        if (httpStatus == 503 && caught != null && !(caught instanceof WebhookRejection)) {
+            LOG.warn("{} request answered 503 {} event_id={}: {}", source, code, eventId, rootMessage(caught));
+        } else if (httpStatus >= 500 && !(caught instanceof WebhookRejection)) {
             // the cause goes to the log for the operator, never into the answer
             LOG.error("{} request failed ({} {}) event_id={}", source, httpStatus, code, eventId, caught);
         } else {
@@ -52,6 +88,14 @@ public class WebhookReplies {
             body.put("event_id", eventId);
         }
         write(exchange, httpStatus, body);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private static void write(Exchange exchange, int httpStatus, Map<String, Object> body) {

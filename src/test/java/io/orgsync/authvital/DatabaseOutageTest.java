@@ -1,0 +1,87 @@
+package io.orgsync.authvital;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.support.Fixtures;
+import io.orgsync.support.OrgsyncApp;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * DESIGN.md invariant 4: when PostgreSQL is unreachable, AuthVital sync events get 503 (AuthVital
+ * retries them), system webhooks (never retried by AuthVital) go to the durable spool and are
+ * applied when the database is back. Nothing acknowledged is lost.
+ */
+class DatabaseOutageTest {
+
+    @Test
+    void syncEventsGet503AndSystemWebhooksAreSpooledThenApplied() throws Exception {
+        Path dataDir = Files.createTempDirectory("orgsync-outage-pg");
+        int pgPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            pgPort = s.getLocalPort();
+        }
+        EmbeddedPostgres pg = start(dataDir, pgPort);
+        try (OrgsyncApp app = OrgsyncApp.start(pg.getJdbcUrl("postgres", "postgres"),
+                Map.of("orgsync.db.connect-timeout-ms", "500"))) {
+            assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+
+            pg.close();
+
+            OrgsyncApp.Reply sync = app.postSync(Fixtures.seed("tenant.updated"));
+            assertThat(sync.status()).as(sync.raw()).isEqualTo(503);
+            assertThat(sync.code()).isEqualTo("database_unavailable");
+            assertThat(sync.status("event_id")).isEqualTo("evt_test002");
+
+            ObjectNode system = Fixtures.system("tenant.created");
+            OrgsyncApp.Reply spooled = app.postSystem(system, Instant.now());
+            assertThat(spooled.status()).as(spooled.raw()).isEqualTo(202);
+            assertThat(spooled.status("status")).isEqualTo("spooled");
+            Path spool = app.workDir.resolve("spool").resolve("authvital");
+            assertThat(jsonFiles(spool)).isEqualTo(1);
+
+            pg = start(dataDir, pgPort);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && (jsonFiles(spool) > 0 || app.rows("SELECT 1 FROM av_organizations WHERE id = 'tnt_acme123'").isEmpty())) {
+                Thread.sleep(200);
+            }
+            assertThat(app.row("SELECT name, status FROM av_organizations WHERE id = 'tnt_acme123'"))
+                    .containsEntry("name", "Acme Corporation").containsEntry("status", "active");
+            assertThat(app.row("SELECT channel FROM orgsync_events WHERE event_type = 'tenant.created' AND channel = 'system'"))
+                    .containsEntry("channel", "system");
+            assertThat(jsonFiles(spool)).isZero();
+
+            // AuthVital's retry of the sync event now lands
+            OrgsyncApp.Reply retry = app.postSync(Fixtures.seed("tenant.updated"));
+            assertThat(retry.status()).as(retry.raw()).isEqualTo(200);
+            assertThat(app.row("SELECT plan FROM av_organizations WHERE id = 'tnt_test123'")).containsEntry("plan", "enterprise");
+            assertThat(app.count("av_organization_audit_logs")).isEqualTo(3);
+        } finally {
+            pg.close();
+        }
+    }
+
+    static EmbeddedPostgres start(Path dataDir, int port) throws IOException {
+        return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
+    }
+
+    static long jsonFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).count();
+        }
+    }
+}
