@@ -1,0 +1,149 @@
+package io.orgsync.jar;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The packaged jar, started as a user would from the repository root on its embedded defaults
+ * (development mode on, so it trusts its own key): it answers signed events sent by its own
+ * dev-send command, keeps them durably across a restart and shuts down cleanly on SIGTERM.
+ */
+class PackagedJarIT {
+
+    static final Path JAR = Path.of(System.getProperty("orgsync.jar", "target/orgsync.jar")).toAbsolutePath();
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void startsOnEmbeddedDefaultsAnswersASignedEventAndShutsDownCleanly() throws Exception {
+        assertThat(JAR).exists();
+        Path work = Files.createTempDirectory("orgsync-jar");
+        int port = freePort();
+        int management = freePort();
+        Map<String, String> env = Map.of(
+                "ORGSYNC_HTTP_PORT", Integer.toString(port),
+                "ORGSYNC_MANAGEMENT_PORT", Integer.toString(management),
+                "ORGSYNC_DB_EMBEDDED_DIR", work.resolve("postgres").toString(),
+                "ORGSYNC_SPOOL_DIR", work.resolve("spool").toString(),
+                "ORGSYNC_DEV_KEY_DIR", work.resolve("dev").toString(),
+                "ORGSYNC_DEV_ENABLED", "true");
+
+        Path log = work.resolve("first.log");
+        Process jar = start(env, log);
+        try {
+            String started = awaitLog(log, "started in", Duration.ofSeconds(60));
+            assertThat(started).contains("Routes startup");
+
+            Process send = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
+                    "--url", "http://localhost:" + port + "/webhooks/authvital",
+                    "--key-dir", work.resolve("dev").toString(),
+                    "../shared/fixtures/authvital-seed/tenant.created.json",
+                    "../shared/fixtures/authvital-system/application.created.json")
+                    .redirectErrorStream(true).start();
+            String output = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(send.exitValue()).as(output).isZero();
+            assertThat(output).contains("\"status\":\"applied\",\"event_id\":\"evt_test001\"").contains("application.created");
+
+            HttpResponse<String> mirror = get("http://localhost:" + port + "/dev/mirror");
+            assertThat(mirror.statusCode()).isEqualTo(200);
+            assertThat(mirror.body()).contains("tnt_test123").contains("app_dashboard456");
+
+            assertThat(get("http://localhost:" + management + "/observe/health").statusCode()).isEqualTo(200);
+            assertThat(get("http://localhost:" + management + "/observe/metrics").body()).contains("orgsync_webhook_accepted");
+
+            // the embedded database runs with durable settings
+            String url = jdbcUrl(Files.readString(log));
+            try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+                assertThat(show(s, "fsync")).isEqualTo("on");
+                assertThat(show(s, "synchronous_commit")).isEqualTo("on");
+            }
+        } finally {
+            jar.destroy(); // SIGTERM, as Ctrl-C or a service manager would
+        }
+        assertThat(jar.waitFor(45, TimeUnit.SECONDS)).as("stops within the shutdown timeout").isTrue();
+        String firstLog = Files.readString(log);
+        assertThat(firstLog).contains("(orgsync) shutdown in").doesNotContain("Exception in thread");
+
+        // started again on the same data directory, the event is still there
+        Path second = work.resolve("second.log");
+        Process again = start(env, second);
+        try {
+            awaitLog(second, "started in", Duration.ofSeconds(60));
+            try (Connection c = DriverManager.getConnection(jdbcUrl(Files.readString(second)), "postgres", null);
+                 Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT plan FROM av_organizations WHERE id = 'tnt_test123'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("pro");
+            }
+        } finally {
+            again.destroy();
+            again.waitFor(45, TimeUnit.SECONDS);
+        }
+    }
+
+    Process start(Map<String, String> env, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of("").toAbsolutePath().toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    static String awaitLog(Path log, String marker, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.contains(marker)) {
+                return text;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + marker + "' in the log within " + timeout + ":\n" + Files.readString(log));
+    }
+
+    static String jdbcUrl(String log) {
+        Matcher m = Pattern.compile("at (jdbc:postgresql://localhost:\\d+/postgres)").matcher(log);
+        assertThat(m.find()).as("the log names the embedded database").isTrue();
+        return m.group(1);
+    }
+
+    static String show(Statement s, String setting) throws Exception {
+        try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
