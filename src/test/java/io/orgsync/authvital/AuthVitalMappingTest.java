@@ -7,9 +7,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.orgsync.support.Fixtures;
 import io.orgsync.support.OrgsyncApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.orgsync.support.SharedAppTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,24 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every AuthVital event, on the system envelope and on the seed/sync envelope, over real HTTP
  * with real signatures, lands in PostgreSQL as the seed's mapping tables say.
  */
-class AuthVitalMappingTest {
+class AuthVitalMappingTest extends SharedAppTest {
 
-    static OrgsyncApp app;
-
-    @BeforeAll
-    static void boot() {
-        app = OrgsyncApp.start();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        app.close();
-    }
-
-    @BeforeEach
-    void clean() {
-        app.truncate();
-    }
 
     @Test
     void systemTenantLifecycle() {

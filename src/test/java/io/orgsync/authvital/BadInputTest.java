@@ -13,9 +13,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import io.orgsync.support.AuthVitalSigner;
 import io.orgsync.support.Fixtures;
 import io.orgsync.support.OrgsyncApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.orgsync.support.SharedAppTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,25 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * DESIGN.md invariants 1 and 6: every malformed, unsigned or forged request gets the documented
  * status and a JSON error with a stable code, and writes nothing.
  */
-class BadInputTest {
+class BadInputTest extends SharedAppTest {
 
-    static OrgsyncApp app;
     static final RSAKey STRANGER = AuthVitalSigner.newKey();
-
-    @BeforeAll
-    static void boot() {
-        app = OrgsyncApp.start();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        app.close();
-    }
-
-    @BeforeEach
-    void clean() {
-        app.truncate();
-    }
 
     /** A request to send: method, path, body, headers. */
     record Request(String method, String path, byte[] body, Map<String, String> headers) {

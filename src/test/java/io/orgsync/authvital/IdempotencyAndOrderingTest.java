@@ -13,32 +13,14 @@ import java.util.concurrent.Future;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.orgsync.support.Fixtures;
 import io.orgsync.support.OrgsyncApp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.orgsync.support.SharedAppTest;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** DESIGN.md invariants 2 (idempotency) and 3 (ordering), over real HTTP and a real database. */
-class IdempotencyAndOrderingTest {
+class IdempotencyAndOrderingTest extends SharedAppTest {
 
-    static OrgsyncApp app;
-
-    @BeforeAll
-    static void boot() {
-        app = OrgsyncApp.start();
-    }
-
-    @AfterAll
-    static void shutdown() {
-        app.close();
-    }
-
-    @BeforeEach
-    void clean() {
-        app.truncate();
-    }
 
     @Test
     void sameSyncEventFiveTimesConcurrentlyHasOneEffect() throws Exception {
