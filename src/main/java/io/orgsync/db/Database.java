@@ -1,6 +1,14 @@
 package io.orgsync.db;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +90,7 @@ public final class Database implements Service {
 
     private static EmbeddedPostgres startEmbedded(Path directory, int port) throws IOException {
         Files.createDirectories(directory);
+        stopOrphanedPostgres(directory);
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(directory)
                 .setCleanDataDirectory(false)
@@ -95,6 +104,41 @@ public final class Database implements Service {
             builder.setPort(port);
         }
         return builder.start();
+    }
+
+    /**
+     * After a {@code kill -9} of the JVM, the embedded PostgreSQL it started keeps running and holds
+     * the data directory. Stop it (SIGTERM: a smart shutdown, every committed transaction is on disk
+     * already) before starting our own. The data directory's lock file tells a live orgsync, whose
+     * database must be left alone, from a dead one.
+     */
+    static void stopOrphanedPostgres(Path directory) throws IOException {
+        Path pidFile = directory.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory.resolve("epg-lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+                throw new IOException("The embedded database in " + directory + " is in use by another running orgsync");
+            }
+            List<String> lines = Files.readAllLines(pidFile);
+            long pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).strip());
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+            if (postmaster.isPresent()) {
+                LOG.warn("The embedded PostgreSQL of an orgsync that did not stop (pid {}) still runs: stopping it first", pid);
+                postmaster.get().destroy();
+                postmaster.get().onExit().get(60, TimeUnit.SECONDS);
+            }
+        } catch (NumberFormatException e) {
+            LOG.warn("Unreadable {}: leaving it to PostgreSQL", pidFile);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("The orphaned embedded PostgreSQL did not stop", e);
+        }
     }
 
     public DataSource dataSource() {

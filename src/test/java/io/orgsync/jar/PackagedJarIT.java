@@ -91,15 +91,38 @@ class PackagedJarIT {
         Process again = start(env, second);
         try {
             awaitLog(second, "started in", Duration.ofSeconds(60));
-            try (Connection c = DriverManager.getConnection(jdbcUrl(Files.readString(second)), "postgres", null);
-                 Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT plan FROM av_organizations WHERE id = 'tnt_test123'")) {
-                assertThat(rs.next()).isTrue();
-                assertThat(rs.getString(1)).isEqualTo("pro");
-            }
+            assertThat(plan(Files.readString(second))).isEqualTo("pro");
+            // an acknowledged event survives kill -9 of the JVM
+            Process send = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
+                    "--url", "http://localhost:" + port + "/webhooks/authvital", "--key-dir", work.resolve("dev").toString(),
+                    "../shared/fixtures/authvital-seed/tenant.updated.json").redirectErrorStream(true).start();
+            String output = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output).contains("\"status\":\"applied\",\"event_id\":\"evt_test002\"");
         } finally {
-            again.destroy();
+            again.destroyForcibly();
             again.waitFor(45, TimeUnit.SECONDS);
+        }
+
+        // the killed JVM left its PostgreSQL running: the next start stops it and carries on
+        Path third = work.resolve("third.log");
+        Process last = start(env, third);
+        try {
+            String log3 = awaitLog(third, "started in", Duration.ofSeconds(90));
+            assertThat(log3).contains("still runs: stopping it first");
+            assertThat(plan(log3)).isEqualTo("enterprise");
+        } finally {
+            last.destroy();
+            assertThat(last.waitFor(45, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    static String plan(String log) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(log), "postgres", null);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT plan FROM av_organizations WHERE id = 'tnt_test123'")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 
