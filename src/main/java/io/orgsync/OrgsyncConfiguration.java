@@ -1,5 +1,6 @@
 package io.orgsync;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,7 +9,13 @@ import io.orgsync.authvital.AuthVitalEnvelope;
 import io.orgsync.authvital.AuthVitalKeys;
 import io.orgsync.authvital.AuthVitalVerifier;
 import io.orgsync.authvital.AuthVitalWebhook;
+import io.orgsync.admin.AdminApi;
+import io.orgsync.admin.ManagementHttpEngine;
 import io.orgsync.db.Database;
+import io.orgsync.outbox.FanoutDocuments;
+import io.orgsync.outbox.Outbox;
+import io.orgsync.outbox.Provisioning;
+import io.orgsync.stripe.StripeBilling;
 import io.orgsync.dev.DevKeys;
 import io.orgsync.webhook.EventSchemas;
 import io.orgsync.webhook.JsonHttpErrors;
@@ -19,6 +26,12 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * Binds the beans the YAML routes use, from application.properties. The database is opened and
@@ -71,6 +84,49 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("webhookGuard", new WebhookGuard());
         registry.bind("webhookReplies", new WebhookReplies());
         registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
+
+        // fan-out
+        registry.bind("outbox", new Outbox());
+        registry.bind("fanoutDocuments", new FanoutDocuments());
+        S3Client s3 = s3Client(context);
+        if (s3 != null) {
+            registry.bind("s3Client", s3);
+        }
+        registry.bind("provisioning", new Provisioning(prop(context, "orgsync.provisioning.mode", "bucket"),
+                prop(context, "orgsync.provisioning.bucket-template", "{prefix}-{slug}-files"),
+                prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),
+                s3 != null, !prop(context, "orgsync.s3.bucket", "").isEmpty(),
+                prop(context, "orgsync.provisioning.dir", "data/tenants")));
+        registry.bind("stripeBilling", new StripeBilling(prop(context, "orgsync.stripe.api-key", ""),
+                prop(context, "orgsync.stripe.api-base", ""),
+                plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
+                prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
+        registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
+        registry.bind("managementHttp", new ManagementHttpEngine(Integer.parseInt(prop(context, "camel.management.port", "9876"))));
+    }
+
+    /** The S3 client of the archive and of provisioning, when a bucket or an endpoint is configured. */
+    private static S3Client s3Client(CamelContext context) {
+        String bucket = prop(context, "orgsync.s3.bucket", "");
+        String endpoint = prop(context, "orgsync.s3.endpoint", "");
+        if (bucket.isEmpty() && endpoint.isEmpty()) {
+            LOG.info("No S3 bucket configured: the archive and tenant storage go under local folders");
+            return null;
+        }
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(prop(context, "orgsync.s3.region", "us-east-1")))
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).apiCallAttemptTimeout(Duration.ofSeconds(10)));
+        if (!endpoint.isEmpty()) {
+            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
+        }
+        String accessKey = prop(context, "orgsync.s3.access-key", "");
+        if (!accessKey.isEmpty()) {
+            builder.credentialsProvider(StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(accessKey, prop(context, "orgsync.s3.secret-key", ""))));
+        } else {
+            builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
+        }
+        return builder.build();
     }
 
     private static String prop(CamelContext context, String key, String defaultValue) {

@@ -71,6 +71,10 @@ public final class OrgsyncApp implements AutoCloseable {
         main.addOverrideProperty("orgsync.spool.dir", workDir.resolve("spool").toString());
         main.addOverrideProperty("orgsync.spool.poll-ms", "200");
         main.addOverrideProperty("orgsync.dev.enabled", "false");
+        main.addOverrideProperty("orgsync.archive.dir", workDir.resolve("archive").toString());
+        main.addOverrideProperty("orgsync.audit.dir", workDir.resolve("audit").toString());
+        main.addOverrideProperty("orgsync.provisioning.dir", workDir.resolve("tenants").toString());
+        main.addOverrideProperty("orgsync.outbox.poll-ms", "100");
         overrides.forEach(main::addOverrideProperty);
     }
 
@@ -215,7 +219,7 @@ public final class OrgsyncApp implements AutoCloseable {
 
     public void truncate() {
         try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE orgsync_events, av_organizations, av_applications, av_sso_providers, "
+            s.execute("TRUNCATE orgsync_outbox, orgsync_events, av_organizations, av_applications, av_sso_providers, "
                     + "av_tenant_app_access, av_organization_audit_logs");
         } catch (SQLException e) {
             throw new IllegalStateException(e);

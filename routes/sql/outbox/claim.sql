@@ -1,0 +1,27 @@
+-- Claims up to orgsync.outbox.batch-size due rows of one target (variable target) for this instance,
+-- as a lease, with the event they deliver. Per order key (the tenant) only the oldest pending row
+-- is ever eligible: two events of one tenant are never in flight to one target at once, and a
+-- row waiting for its retry holds back the tenant's later rows, so side effects keep event order.
+-- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
+-- Used by the route template outbox-target.
+WITH due AS (
+    SELECT o.id
+    FROM orgsync_outbox o
+    WHERE o.target = :#${variable.target} AND o.status = 'pending' AND o.next_attempt_at <= now()
+      AND (o.lease_until IS NULL OR o.lease_until < now())
+      AND NOT EXISTS (SELECT 1 FROM orgsync_outbox p
+                      WHERE p.target = o.target AND p.order_key = o.order_key AND p.status = 'pending'
+                        AND (p.occurred_at, p.id) < (o.occurred_at, o.id))
+    ORDER BY o.occurred_at, o.id
+    LIMIT CAST(:#${variable.batchSize} AS integer)
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE orgsync_outbox o
+SET lease_owner = :#${variable.owner},
+    lease_until = now() + make_interval(secs => CAST(:#${variable.leaseSeconds} AS double precision)),
+    attempts = o.attempts + 1, last_attempt_at = now(), first_attempt_at = COALESCE(o.first_attempt_at, now())
+FROM due, orgsync_events e
+WHERE o.id = due.id AND e.id = o.event_pk
+RETURNING o.id AS outbox_id, o.target, o.attempts, o.order_key, e.id AS event_pk, e.source, e.channel, e.event_id,
+          e.dedupe_key, e.event_type, e.entity_type, e.entity_id, e.tenant_id, e.occurred_at, e.received_at, e.key_id,
+          e.outcome, CAST(e.data AS text) AS data, CAST(e.headers AS text) AS headers, e.raw_body

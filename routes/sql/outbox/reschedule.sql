@@ -1,0 +1,10 @@
+-- A failed delivery: back to pending with its next attempt time (retryable), or a dead letter
+-- (permanent, or out of attempts). The schedule is in the row, so it survives a restart.
+-- Used by the route template outbox-target, with the variables Outbox.failed() sets.
+UPDATE orgsync_outbox
+SET status = :#${variable.retryStatus},
+    next_attempt_at = now() + make_interval(secs => CAST(:#${variable.retryDelaySeconds} AS double precision)),
+    error_category = :#${variable.errorCategory},
+    last_error = :#${variable.errorMessage},
+    lease_until = NULL
+WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND status = 'pending'

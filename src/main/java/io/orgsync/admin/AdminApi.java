@@ -1,0 +1,144 @@
+package io.orgsync.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+import io.orgsync.webhook.WebhookRejection;
+import io.vertx.core.http.HttpServerRequest;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * Guard and parameters of the admin API (routes/admin-api.camel.yaml). A bearer token
+ * ({@code ORGSYNC_ADMIN_TOKEN}) is compared in constant time and never logged; with no token
+ * configured the admin API answers 404 to everything.
+ */
+public class AdminApi {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
+    private final byte[] token;
+
+    public AdminApi(String token) {
+        this.token = token == null || token.isBlank() ? null : token.strip().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public void authorize(Exchange exchange) {
+        if (token == null) {
+            throw new WebhookRejection(404, "admin_off", "The admin API is off: set ORGSYNC_ADMIN_TOKEN to turn it on");
+        }
+        String header = request(exchange) == null ? null : request(exchange).getHeader("Authorization");
+        byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(given, token)) {
+            throw new WebhookRejection(401, "unauthorized", "A valid bearer token is required");
+        }
+    }
+
+    /** Validates the list and replay filters into variables: target, eventType, from, to, limit, offset. */
+    public void filters(Exchange exchange) {
+        HttpServerRequest request = request(exchange);
+        exchange.setVariable("target", name(request, "target"));
+        exchange.setVariable("filterEventType", name(request, "event_type"));
+        exchange.setVariable("from", time(request, "from"));
+        exchange.setVariable("to", time(request, "to"));
+        exchange.setVariable("limit", number(request, "limit", 50, 1, 500));
+        exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
+    }
+
+    /** The {id} path parameter as a number, or 404. */
+    public long id(Exchange exchange) {
+        String id = exchange.getMessage().getHeader("id", String.class);
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw new WebhookRejection(404, "not_found", "No dead letter has the id " + abbreviate(id));
+        }
+    }
+
+    /** Writes a JSON answer (dates as ISO-8601), after removing the request's headers. */
+    public void respond(Exchange exchange, int status, Object body) throws Exception {
+        if (body == null) {
+            throw new WebhookRejection(404, "not_found", "No dead letter has this id");
+        }
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(JSON.writeValueAsBytes(body));
+    }
+
+    /** {"replayed": n, "ids": […]} for a replay; 404 when a single id matched nothing. */
+    public java.util.Map<String, Object> replayed(java.util.List<java.util.Map<String, Object>> rows, boolean single) {
+        if (single && rows.isEmpty()) {
+            throw new WebhookRejection(404, "not_found", "No dead letter has this id");
+        }
+        java.util.Map<String, Object> result = new java.util.LinkedHashMap<>();
+        result.put("replayed", rows.size());
+        result.put("ids", rows.stream().map(r -> r.get("id")).toList());
+        return result;
+    }
+
+    /** {"discarded": id}; 404 when nothing matched. */
+    public java.util.Map<String, Object> discarded(java.util.List<java.util.Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            throw new WebhookRejection(404, "not_found", "No dead letter has this id");
+        }
+        return java.util.Map.of("discarded", rows.get(0).get("id"));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .defaultDateFormat(new com.fasterxml.jackson.databind.util.StdDateFormat().withColonInTimeZone(true))
+            .build();
+
+    private static String name(HttpServerRequest request, String param) {
+        String value = request == null ? null : request.getParam(param);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!NAME.matcher(value).matches()) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"" + param + "\" must be a name like stripe or tenant.created");
+        }
+        return value;
+    }
+
+    private static java.sql.Timestamp time(HttpServerRequest request, String param) {
+        String value = request == null ? null : request.getParam(param);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.sql.Timestamp.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(value, Instant::from));
+        } catch (DateTimeParseException e) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"" + param + "\" must be an ISO-8601 date-time with an offset");
+        }
+    }
+
+    private static int number(HttpServerRequest request, String param, int fallback, int min, int max) {
+        String value = request == null ? null : request.getParam(param);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"" + param + "\" must be a whole number from " + min + " to " + max);
+        }
+    }
+
+    private static HttpServerRequest request(Exchange exchange) {
+        HttpMessage http = exchange.getIn(HttpMessage.class);
+        return http == null ? null : http.getRequest();
+    }
+
+    private static String abbreviate(String text) {
+        return text == null ? "" : text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    }
+}

@@ -1,0 +1,110 @@
+package io.orgsync.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.orgsync.webhook.Json;
+import org.apache.camel.Exchange;
+
+/**
+ * Builds what the archive and the audit sink receive from an outbox row (the columns of
+ * routes/sql/outbox/claim.sql). Both are deterministic: a retried delivery writes the same bytes.
+ */
+public class FanoutDocuments {
+
+    private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
+
+    /**
+     * The archive object: the raw body exactly as signed, the headers that matter, the
+     * verification result and the received time. Sets the variable {@code archiveKey}:
+     * {@code <source>/<yyyy>/<MM>/<dd>/<event key>.json} (the received day, UTC).
+     */
+    public byte[] archive(Exchange exchange, Map<String, Object> row) throws Exception {
+        Instant received = instant(row.get("received_at"));
+        OffsetDateTime day = received.atOffset(ZoneOffset.UTC);
+        String key = String.format("%s/%04d/%02d/%02d/%s.json", row.get("source"), day.getYear(), day.getMonthValue(),
+                day.getDayOfMonth(), eventKey(String.valueOf(row.get("event_id"))));
+        exchange.setVariable("archiveKey", key);
+
+        Map<String, Object> verification = new LinkedHashMap<>();
+        verification.put("verified", true);
+        verification.put("channel", row.get("channel"));
+        verification.put("key_id", row.get("key_id"));
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("source", row.get("source"));
+        document.put("event_id", row.get("event_id"));
+        document.put("dedupe_key", row.get("dedupe_key"));
+        document.put("event_type", row.get("event_type"));
+        document.put("occurred_at", instant(row.get("occurred_at")).toString());
+        document.put("received_at", received.toString());
+        document.put("outcome", row.get("outcome"));
+        document.put("verification", verification);
+        document.put("headers", json(row.get("headers")));
+        document.put("raw_body", row.get("raw_body"));
+        return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(document);
+    }
+
+    /** One JSON line for the audit sink; sets {@code auditDay} (yyyy-MM-dd of the event's receipt, UTC). */
+    public String auditLine(Exchange exchange, Map<String, Object> row) throws Exception {
+        Instant received = instant(row.get("received_at"));
+        exchange.setVariable("auditDay", received.atOffset(ZoneOffset.UTC).toLocalDate().toString());
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("event_id", row.get("event_id"));
+        line.put("source", row.get("source"));
+        line.put("event_type", row.get("event_type"));
+        line.put("entity_type", row.get("entity_type"));
+        line.put("entity_id", row.get("entity_id"));
+        line.put("tenant_id", row.get("tenant_id"));
+        line.put("occurred_at", instant(row.get("occurred_at")).toString());
+        line.put("received_at", received.toString());
+        line.put("data", json(row.get("data")));
+        return Json.MAPPER.writeValueAsString(line) + "\n";
+    }
+
+    /** The event id as a file or object name; ids with other characters get a hash so two never collide. */
+    static String eventKey(String eventId) {
+        String safe = UNSAFE.matcher(eventId).replaceAll("_");
+        if (safe.equals(eventId) && !safe.startsWith(".")) {
+            return safe;
+        }
+        String hash = sha256(eventId).substring(0, 12);
+        return (safe.length() > 100 ? safe.substring(0, 100) : safe) + "-" + hash;
+    }
+
+    public static Instant instantOf(Object value) {
+        return instant(value);
+    }
+
+    static Instant instant(Object value) {
+        if (value instanceof Timestamp ts) {
+            return ts.toInstant();
+        }
+        if (value instanceof OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        return Instant.parse(String.valueOf(value));
+    }
+
+    static JsonNode json(Object value) throws Exception {
+        return value == null ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(value.toString());
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.orgsync.outbox;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.exception.StripeException;
+import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+
+/**
+ * What the outbox routes ask Java: who this instance is (the owner of its leases), and what to
+ * do after a failed delivery: retry with exponential back-off, jitter and a ceiling (honouring
+ * {@code Retry-After}), or park it as a dead letter. The schedule is written to the outbox row,
+ * so it survives a restart.
+ */
+public class Outbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+
+    private final String owner;
+
+    public Outbox() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        this.owner = host + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    /**
+     * Decides the fate of the failed delivery on the exchange and sets the variables
+     * {@code retryStatus} (pending | dead), {@code retryDelaySeconds}, {@code errorCategory}
+     * (retryable | permanent | exhausted) and {@code errorMessage} for reschedule.sql.
+     */
+    public void failed(Exchange exchange, int attempts, int maxAttempts, long initialBackoffMs, long maxBackoffMs) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Decision decision = decide(failure, attempts, maxAttempts, initialBackoffMs, maxBackoffMs, ThreadLocalRandom.current().nextDouble());
+        exchange.setVariable("retryStatus", decision.status());
+        exchange.setVariable("retryDelaySeconds", decision.delayMs() / 1000.0);
+        exchange.setVariable("errorCategory", decision.category());
+        exchange.setVariable("errorMessage", describe(failure));
+        LOG.warn("Delivery of {} {} to {} failed (attempt {}): {} -> {}{}", exchange.getVariable("eventType"),
+                exchange.getVariable("eventId"), exchange.getVariable("target"), attempts, describe(failure), decision.category(),
+                "pending".equals(decision.status()) ? " retry in " + decision.delayMs() + " ms" : " (dead letter)");
+    }
+
+    /** The outcome of one failed attempt. */
+    public record Decision(String status, long delayMs, String category) {
+    }
+
+    static Decision decide(Throwable failure, int attempts, int maxAttempts, long initialBackoffMs, long maxBackoffMs, double random) {
+        Classification c = classify(failure);
+        if (!c.retryable()) {
+            return new Decision("dead", 0, "permanent");
+        }
+        if (attempts >= maxAttempts) {
+            return new Decision("dead", 0, "exhausted");
+        }
+        long backoff = initialBackoffMs * (1L << Math.min(30, Math.max(0, attempts - 1)));
+        backoff = Math.min(maxBackoffMs, backoff);
+        // full jitter on the upper half: between backoff/2 and backoff
+        long delay = (long) (backoff / 2.0 + random * backoff / 2.0);
+        if (c.retryAfterMs() > delay) {
+            delay = c.retryAfterMs();
+        }
+        return new Decision("pending", delay, "retryable");
+    }
+
+    /** Retryable: connection errors, timeouts, 5xx and 429. Anything else is permanent. */
+    record Classification(boolean retryable, long retryAfterMs) {
+    }
+
+    static Classification classify(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                int status = http.getStatusCode();
+                long retryAfter = retryAfterMs(http.getResponseHeaders() == null ? null : http.getResponseHeaders().get("Retry-After"));
+                return new Classification(status >= 500 || status == 429 || status == 408, retryAfter);
+            }
+            if (t instanceof ApiConnectionException) {
+                return new Classification(true, 0);
+            }
+            if (t instanceof StripeException stripe) {
+                Integer status = stripe.getStatusCode();
+                return new Classification(status == null || status >= 500 || status == 429 || status == 409, 0);
+            }
+            if (t instanceof SdkServiceException aws) {
+                return new Classification(aws.statusCode() >= 500 || aws.statusCode() == 429 || aws.isThrottlingException(), 0);
+            }
+            if (t instanceof SdkClientException || t instanceof IOException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException
+                    || t instanceof org.springframework.dao.TransientDataAccessException
+                    || t instanceof org.springframework.dao.DataAccessResourceFailureException) {
+                return new Classification(true, 0);
+            }
+        }
+        return new Classification(false, 0);
+    }
+
+    static long retryAfterMs(String header) {
+        if (header == null || header.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.min(3_600_000L, Long.parseLong(header.strip()) * 1000L);
+        } catch (NumberFormatException e) {
+            try {
+                long at = java.time.ZonedDateTime.parse(header.strip(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant().toEpochMilli();
+                return Math.max(0, Math.min(3_600_000L, at - System.currentTimeMillis()));
+            } catch (java.time.format.DateTimeParseException ignored) {
+                return 0;
+            }
+        }
+    }
+
+    static String describe(Throwable failure) {
+        if (failure == null) {
+            return "unknown failure";
+        }
+        Throwable shown = failure;
+        while (shown.getCause() != null && shown.getCause() != shown && shown.getMessage() == null) {
+            shown = shown.getCause();
+        }
+        String message = shown.getClass().getSimpleName() + ": " + shown.getMessage();
+        return message.length() > 1000 ? message.substring(0, 1000) : message;
+    }
+}

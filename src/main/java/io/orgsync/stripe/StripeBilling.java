@@ -1,0 +1,165 @@
+package io.orgsync.stripe;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.stripe.StripeClient;
+import com.stripe.model.Customer;
+import com.stripe.model.Subscription;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.SubscriptionCancelParams;
+import com.stripe.param.SubscriptionCreateParams;
+import com.stripe.param.SubscriptionUpdateParams;
+import io.orgsync.webhook.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stripe billing (seeds/000 "Stripe Integration") with stripe-java: a customer per tenant, a
+ * subscription while the plan is not free, swapped or cancelled as the plan changes, and
+ * everything cancelled and deleted with the tenant.
+ * <p>
+ * Every POST carries an idempotency key derived from the event and the call
+ * ({@code orgsync:<event id>:<call>}), so a retried delivery never creates a second customer.
+ * The Stripe state orgsync brought the tenant to is kept on its row (routes/sql/stripe), with the
+ * time of the event that did it: an event older than that is stale and changes nothing, so plan
+ * changes that arrive shuffled still end on the newest plan.
+ */
+public class StripeBilling {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StripeBilling.class);
+    static final String FREE = "free";
+
+    private final StripeClient client;
+    private final UnaryOperator<String> priceForPlan;
+    private final String prorationBehavior;
+
+    public StripeBilling(String apiKey, String apiBase, UnaryOperator<String> priceForPlan, String prorationBehavior) {
+        if (apiKey == null || apiKey.isBlank()) {
+            this.client = null;
+        } else {
+            StripeClient.StripeClientBuilder builder = StripeClient.builder().setApiKey(apiKey).setMaxNetworkRetries(0)
+                    .setConnectTimeout(10_000).setReadTimeout(30_000);
+            if (apiBase != null && !apiBase.isBlank()) {
+                builder.setApiBase(apiBase);
+            }
+            this.client = builder.build();
+        }
+        this.priceForPlan = priceForPlan;
+        this.prorationBehavior = prorationBehavior;
+        LOG.info(client == null ? "Stripe billing is off (STRIPE_API_KEY is not set)" : "Stripe billing is on");
+    }
+
+    public boolean isEnabled() {
+        return client != null;
+    }
+
+    /**
+     * Brings Stripe in line with one tenant event. {@code event} is the outbox row, {@code state}
+     * the tenant's row (routes/sql/stripe/billing-state.sql). Returns the new billing state for
+     * save-billing-state.sql, with {@code calls}: what was done, for the log.
+     */
+    public Map<String, Object> apply(Map<String, Object> event, Map<String, Object> state) throws Exception {
+        String type = String.valueOf(event.get("event_type"));
+        String eventId = String.valueOf(event.get("event_id"));
+        Instant occurredAt = io.orgsync.outbox.FanoutDocuments.instantOf(event.get("occurred_at"));
+        JsonNode data = Json.MAPPER.readTree(String.valueOf(event.get("data")));
+        Map<String, Object> next = new LinkedHashMap<>();
+        next.put("tenant_id", event.get("tenant_id"));
+        next.put("stripe_customer_id", state.get("stripe_customer_id"));
+        next.put("stripe_subscription_id", state.get("stripe_subscription_id"));
+        next.put("stripe_subscription_item_id", state.get("stripe_subscription_item_id"));
+        next.put("stripe_plan", state.get("stripe_plan"));
+        Instant appliedAt = state.get("stripe_event_at") == null ? null : io.orgsync.outbox.FanoutDocuments.instantOf(state.get("stripe_event_at"));
+        next.put("stripe_event_at", appliedAt == null ? null : java.sql.Timestamp.from(appliedAt));
+        List<String> calls = new ArrayList<>();
+        next.put("calls", calls);
+
+        boolean deleted = type.equals("tenant.deleted");
+        if (!deleted && appliedAt != null && occurredAt.isBefore(appliedAt)) {
+            calls.add("none (stale: an event of " + appliedAt + " was applied already)");
+            return next;
+        }
+        if (deleted) {
+            if (next.get("stripe_subscription_id") != null) {
+                client.v1().subscriptions().cancel((String) next.get("stripe_subscription_id"),
+                        SubscriptionCancelParams.builder().build(), key(eventId, "subscription.cancel"));
+                calls.add("subscription.cancel");
+            }
+            if (next.get("stripe_customer_id") != null) {
+                client.v1().customers().delete((String) next.get("stripe_customer_id"), key(eventId, "customer.delete"));
+                calls.add("customer.delete");
+            }
+            next.put("stripe_subscription_id", null);
+            next.put("stripe_subscription_item_id", null);
+            next.put("stripe_plan", null);
+            next.put("stripe_event_at", java.sql.Timestamp.from(occurredAt));
+            return next;
+        }
+
+        if (next.get("stripe_customer_id") == null) {
+            CustomerCreateParams.Builder customer = CustomerCreateParams.builder()
+                    .setName(data.path("name").asText(String.valueOf(event.get("tenant_id"))))
+                    .putMetadata("authvital_tenant_id", String.valueOf(event.get("tenant_id")));
+            if (data.hasNonNull("created_by_sub")) {
+                customer.putMetadata("created_by", data.get("created_by_sub").asText());
+            }
+            if (data.hasNonNull("owner_email")) {
+                customer.setEmail(data.get("owner_email").asText());
+            }
+            Customer created = client.v1().customers().create(customer.build(), key(eventId, "customer.create"));
+            next.put("stripe_customer_id", created.getId());
+            calls.add("customer.create");
+        }
+
+        String current = next.get("stripe_plan") == null ? FREE : (String) next.get("stripe_plan");
+        String target = data.hasNonNull("plan") ? data.get("plan").asText()
+                : type.equals("tenant.created") ? FREE : current;
+        String price = FREE.equals(target) ? null : priceForPlan.apply(target);
+        if (!FREE.equals(target) && (price == null || price.isBlank())) {
+            throw new IllegalArgumentException("No Stripe price is configured for plan \"" + target
+                    + "\" (orgsync.stripe.price." + target + ")");
+        }
+        String subscription = (String) next.get("stripe_subscription_id");
+        if (price == null && subscription != null) {
+            client.v1().subscriptions().cancel(subscription, SubscriptionCancelParams.builder().build(),
+                    key(eventId, "subscription.cancel"));
+            next.put("stripe_subscription_id", null);
+            next.put("stripe_subscription_item_id", null);
+            calls.add("subscription.cancel");
+        } else if (price != null && subscription == null) {
+            Subscription created = client.v1().subscriptions().create(SubscriptionCreateParams.builder()
+                    .setCustomer((String) next.get("stripe_customer_id"))
+                    .addItem(SubscriptionCreateParams.Item.builder().setPrice(price).build())
+                    .putMetadata("authvital_tenant_id", String.valueOf(event.get("tenant_id")))
+                    .build(), key(eventId, "subscription.create"));
+            next.put("stripe_subscription_id", created.getId());
+            next.put("stripe_subscription_item_id", created.getItems() == null || created.getItems().getData().isEmpty()
+                    ? null : created.getItems().getData().get(0).getId());
+            calls.add("subscription.create");
+        } else if (price != null && !target.equals(current)) {
+            Subscription updated = client.v1().subscriptions().update(subscription, SubscriptionUpdateParams.builder()
+                    .addItem(SubscriptionUpdateParams.Item.builder()
+                            .setId((String) next.get("stripe_subscription_item_id")).setPrice(price).build())
+                    .setProrationBehavior(SubscriptionUpdateParams.ProrationBehavior.valueOf(prorationBehavior.toUpperCase(java.util.Locale.ROOT)))
+                    .build(), key(eventId, "subscription.update"));
+            if (updated.getItems() != null && !updated.getItems().getData().isEmpty()) {
+                next.put("stripe_subscription_item_id", updated.getItems().getData().get(0).getId());
+            }
+            calls.add("subscription.update");
+        }
+        next.put("stripe_plan", target);
+        next.put("stripe_event_at", java.sql.Timestamp.from(occurredAt));
+        return next;
+    }
+
+    static RequestOptions key(String eventId, String call) {
+        return RequestOptions.builder().setIdempotencyKey("orgsync:" + eventId + ":" + call).build();
+    }
+}
