@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -117,7 +119,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 .region(Region.of(prop(context, "orgsync.s3.region", "us-east-1")))
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)).apiCallAttemptTimeout(Duration.ofSeconds(10)));
         if (!endpoint.isEmpty()) {
-            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
+            // S3-compatible stores (MinIO, s3proxy, …) often lack the SDK's newer trailing checksums
+            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
         String accessKey = prop(context, "orgsync.s3.access-key", "");
         if (!accessKey.isEmpty()) {

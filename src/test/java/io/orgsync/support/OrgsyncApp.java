@@ -49,6 +49,7 @@ public final class OrgsyncApp implements AutoCloseable {
     public final WireMockServer jwks = new WireMockServer(options().dynamicPort());
     public final String dbUrl;
     public final int port;
+    public final int managementPort;
     public final Path workDir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Main main;
@@ -56,6 +57,7 @@ public final class OrgsyncApp implements AutoCloseable {
     private OrgsyncApp(String dbUrl, Map<String, String> overrides) {
         this.dbUrl = dbUrl;
         this.port = freePort();
+        this.managementPort = freePort();
         try {
             this.workDir = Files.createTempDirectory("orgsync-test");
         } catch (IOException e) {
@@ -66,7 +68,7 @@ public final class OrgsyncApp implements AutoCloseable {
         main = OrgsyncMain.newMain();
         main.addOverrideProperty("orgsync.db.url", dbUrl);
         main.addOverrideProperty("camel.server.port", Integer.toString(port));
-        main.addOverrideProperty("camel.management.port", Integer.toString(freePort()));
+        main.addOverrideProperty("camel.management.port", Integer.toString(managementPort));
         main.addOverrideProperty("orgsync.authvital.host", jwks.baseUrl());
         main.addOverrideProperty("orgsync.spool.dir", workDir.resolve("spool").toString());
         main.addOverrideProperty("orgsync.spool.poll-ms", "200");
@@ -224,6 +226,57 @@ public final class OrgsyncApp implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A request to the admin API on the management port. */
+    public Reply admin(String method, String pathAndQuery, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + pathAndQuery))
+                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = null;
+            try {
+                json = response.body().isEmpty() ? null : Fixtures.MAPPER.readTree(response.body());
+            } catch (IOException notJson) {
+                // asserted by the caller
+            }
+            return new Reply(response.statusCode(), json, response.body(), response.headers().map());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the condition holds (the fan-out is asynchronous), or fails. */
+    public static void await(String what, java.util.function.BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    }
+
+    /** Outbox rows of a target in a status. */
+    public long outbox(String target, String status) {
+        return ((Number) row("SELECT count(*) AS n FROM orgsync_outbox WHERE target = ? AND status = ?", target, status)
+                .get("n")).longValue();
+    }
+
+    public boolean fanoutSettled() {
+        return ((Number) row("SELECT count(*) AS n FROM orgsync_outbox WHERE status = 'pending'").get("n")).longValue() == 0;
     }
 
     static int freePort() {
