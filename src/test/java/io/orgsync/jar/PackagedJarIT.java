@@ -47,6 +47,9 @@ class PackagedJarIT {
                 "ORGSYNC_DB_EMBEDDED_DIR", work.resolve("postgres").toString(),
                 "ORGSYNC_SPOOL_DIR", work.resolve("spool").toString(),
                 "ORGSYNC_DEV_KEY_DIR", work.resolve("dev").toString(),
+                "ORGSYNC_ARCHIVE_DIR", work.resolve("archive").toString(),
+                "ORGSYNC_AUDIT_DIR", work.resolve("audit").toString(),
+                "ORGSYNC_PROVISIONING_DIR", work.resolve("tenants").toString(),
                 "ORGSYNC_DEV_ENABLED", "true");
 
         Path log = work.resolve("first.log");
@@ -71,6 +74,12 @@ class PackagedJarIT {
             assertThat(mirror.body()).contains("tnt_test123").contains("app_dashboard456");
 
             assertThat(get("http://localhost:" + management + "/observe/health").statusCode()).isEqualTo(200);
+            HttpResponse<String> admin = get("http://localhost:" + management + "/admin/dead-letters");
+            assertThat(admin.statusCode()).as("no ORGSYNC_ADMIN_TOKEN: the admin API is off").isEqualTo(404);
+            assertThat(admin.body()).contains("admin_off");
+            // the default fan-out archives locally and writes the audit file
+            awaitFile(work.resolve("archive/authvital"), Duration.ofSeconds(20));
+            awaitFile(work.resolve("audit"), Duration.ofSeconds(20));
             assertThat(get("http://localhost:" + management + "/observe/metrics").body()).contains("orgsync_webhook_accepted");
 
             // the embedded database runs with durable settings
@@ -132,6 +141,21 @@ class PackagedJarIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
         return builder.start();
+    }
+
+    static void awaitFile(Path dir, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.walk(dir)) {
+                    if (files.anyMatch(Files::isRegularFile)) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("nothing written under " + dir);
     }
 
     static String awaitLog(Path log, String marker, Duration timeout) throws Exception {
