@@ -75,6 +75,7 @@ public class FanoutDocuments {
             return safe;
         }
         String hash = sha256(eventId).substring(0, 12);
+        safe = safe.replaceFirst("^\\.+", "_");
         return (safe.length() > 100 ? safe.substring(0, 100) : safe) + "-" + hash;
     }
 

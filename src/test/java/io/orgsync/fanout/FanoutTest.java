@@ -177,6 +177,17 @@ class FanoutTest {
     }
 
     @Test
+    void anArchivedObjectIsNeverOverwritten() {
+        String key = "authvital/" + today() + "/evt_test001.json";
+        try (S3Client client = s3.client()) {
+            client.putObject(b -> b.bucket(BUCKET).key(key), software.amazon.awssdk.core.sync.RequestBody.fromString("{\"original\":true}"));
+        }
+        assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("the archive delivery", () -> app.outbox("archive", "done") == 1, WAIT);
+        assertThat(archived(key).path("original").asBoolean()).isTrue();
+    }
+
+    @Test
     void stripeAnswering500Then200GivesOneCustomerAfterOneRetry() {
         stripe.stubFor(post(urlEqualTo("/v1/customers")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(500).withBody("{\"error\":{\"message\":\"boom\",\"type\":\"api_error\"}}"))
