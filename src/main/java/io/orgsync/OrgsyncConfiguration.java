@@ -8,9 +8,10 @@ import java.time.Duration;
 import io.orgsync.authvital.AuthVitalEnvelope;
 import io.orgsync.authvital.AuthVitalKeys;
 import io.orgsync.authvital.AuthVitalVerifier;
-import io.orgsync.authvital.AuthVitalWebhook;
 import io.orgsync.admin.AdminApi;
 import io.orgsync.admin.ManagementHttpEngine;
+import io.orgsync.clerk.ClerkEnvelope;
+import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.Database;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
@@ -19,6 +20,7 @@ import io.orgsync.stripe.StripeBilling;
 import io.orgsync.dev.DevKeys;
 import io.orgsync.webhook.EventSchemas;
 import io.orgsync.webhook.JsonHttpErrors;
+import io.orgsync.webhook.WebhookReceiver;
 import io.orgsync.webhook.WebhookGuard;
 import io.orgsync.webhook.WebhookReplies;
 import org.apache.camel.CamelConfiguration;
@@ -79,7 +81,17 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))));
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
-        registry.bind("authvitalWebhook", new AuthVitalWebhook(verifier, new AuthVitalEnvelope(verifier), clock));
+        AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);
+        registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise,
+                event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()), clock));
+
+        // Clerk (Svix): 503 when the database is down, Svix retries; nothing to spool
+        SvixVerifier svix = new SvixVerifier(prop(context, "orgsync.clerk.webhook-secret", ""), clock,
+                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.clerk.tolerance-seconds", "300"))));
+        if (!svix.isConfigured()) {
+            LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
+        }
+        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, clock));
 
         context.addStartupListener(new JsonHttpErrors(Integer.parseInt(prop(context, "camel.server.port", "8080")),
                 Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576"))));

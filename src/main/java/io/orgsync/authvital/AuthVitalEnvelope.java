@@ -1,18 +1,15 @@
 package io.orgsync.authvital;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.webhook.CanonicalEvents;
 import io.orgsync.webhook.Json;
 import io.orgsync.webhook.WebhookRejection;
 
@@ -31,7 +28,6 @@ public class AuthVitalEnvelope {
 
     public static final String SOURCE = "authvital";
 
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][A-Za-z0-9_]*(\\.[a-z][A-Za-z0-9_]*){1,4}");
     private static final int MAX_ID_LENGTH = 255;
 
     /** The headers kept with the event for the archive: what identifies and proves the delivery, no secret. */
@@ -50,14 +46,10 @@ public class AuthVitalEnvelope {
 
     public ObjectNode normalise(AuthVitalVerifier.Verified verified, UnaryOperator<String> header, byte[] body, Instant receivedAt) {
         JsonNode root = Json.parseObject(body);
-        ObjectNode event = Json.MAPPER.createObjectNode();
-        event.put("source", SOURCE);
-        event.put("channel", verified.channel());
 
         String type;
         Instant occurredAt;
         String eventId;
-        String dedupeKey;
         JsonNode tenantId;
         if (AuthVitalVerifier.SYSTEM.equals(verified.channel())) {
             if (root.has("id") && root.has("type") && !root.has("event")) {
@@ -67,7 +59,6 @@ public class AuthVitalEnvelope {
             type = Json.requiredText(root, "event", "The system webhook");
             occurredAt = Json.requiredInstant(root, "timestamp", "The system webhook");
             eventId = "sha256:" + sha256Hex(body);
-            dedupeKey = SOURCE + ":" + eventId;
             agree(header, "X-Webhook-Event", type, "event");
             String headerTime = header.apply("X-Webhook-Timestamp");
             if (headerTime != null && !sameInstant(headerTime, occurredAt)) {
@@ -88,7 +79,6 @@ public class AuthVitalEnvelope {
             }
             type = Json.requiredText(root, "type", "The event");
             occurredAt = Json.requiredInstant(root, "timestamp", "The event");
-            dedupeKey = SOURCE + ":" + eventId;
             agree(header, "X-AuthVital-Event-Id", eventId, "id");
             agree(header, "X-AuthVital-Event-Type", type, "type");
             tenantId = root.get("tenant_id");
@@ -100,29 +90,11 @@ public class AuthVitalEnvelope {
                 throw WebhookRejection.badRequest("invalid_envelope", "The event \"application_id\" must be a string or null");
             }
         }
-        if (!EVENT_TYPE.matcher(type).matches()) {
-            throw WebhookRejection.badRequest("invalid_envelope", "The event type is not of the form noun.verb: " + abbreviate(type));
-        }
-        JsonNode data = root.get("data");
-        if (data == null || !data.isObject()) {
-            throw WebhookRejection.badRequest("invalid_envelope", "The event has no \"data\" object");
-        }
-
-        event.put("dedupe_key", dedupeKey);
-        event.put("event_id", eventId);
-        event.put("type", type);
-        event.put("occurred_at", occurredAt.toString());
-        event.put("received_at", receivedAt.toString());
-        if (tenantId != null && tenantId.isTextual()) {
-            event.put("tenant_id", tenantId.textValue());
-        } else {
-            event.putNull("tenant_id");
-        }
-        event.put("key_id", verified.keyId());
-        event.set("headers", Json.MAPPER.valueToTree(keptHeaders(header)));
-        event.set("data", data);
-        event.put("raw_body", new String(body, StandardCharsets.UTF_8));
-        return event;
+        CanonicalEvents.checkType(type);
+        JsonNode data = CanonicalEvents.data(root);
+        return CanonicalEvents.event(SOURCE, verified.channel(), eventId, type, occurredAt, receivedAt,
+                tenantId != null && tenantId.isTextual() ? tenantId.textValue() : null, verified.keyId(),
+                CanonicalEvents.kept(header, KEPT_HEADERS), data, body);
     }
 
     private static void agree(UnaryOperator<String> header, String name, String signedValue, String field) {
@@ -141,26 +113,11 @@ public class AuthVitalEnvelope {
         }
     }
 
-    private static Map<String, String> keptHeaders(UnaryOperator<String> header) {
-        Map<String, String> kept = new LinkedHashMap<>();
-        for (String name : KEPT_HEADERS) {
-            String value = header.apply(name);
-            if (value != null) {
-                kept.put(name, value);
-            }
-        }
-        return kept;
-    }
-
     static String sha256Hex(byte[] body) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
 }

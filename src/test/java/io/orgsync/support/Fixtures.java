@@ -25,6 +25,10 @@ public final class Fixtures {
         return read(ROOT.resolve("authvital-seed").resolve(type + ".json"));
     }
 
+    public static ObjectNode clerk(String type) {
+        return read(ROOT.resolve("clerk").resolve(type + ".json"));
+    }
+
     public static byte[] rawSeed(String type) {
         try {
             return Files.readAllBytes(ROOT.resolve("authvital-seed").resolve(type + ".json"));

@@ -44,6 +44,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 public final class OrgsyncApp implements AutoCloseable {
 
     public static final String JWKS_PATH = "/.well-known/jwks.json";
+    /** The Clerk (Svix) signing secret the test app trusts. */
+    public static final String CLERK_SECRET = "whsec_" + java.util.Base64.getEncoder()
+            .encodeToString("orgsync-test-clerk-secret-32-bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     public final AuthVitalSigner signer = new AuthVitalSigner();
     public final WireMockServer jwks = new WireMockServer(options().dynamicPort());
@@ -73,6 +76,7 @@ public final class OrgsyncApp implements AutoCloseable {
         main.addOverrideProperty("orgsync.spool.dir", workDir.resolve("spool").toString());
         main.addOverrideProperty("orgsync.spool.poll-ms", "200");
         main.addOverrideProperty("orgsync.dev.enabled", "false");
+        main.addOverrideProperty("orgsync.clerk.webhook-secret", CLERK_SECRET);
         main.addOverrideProperty("orgsync.archive.dir", workDir.resolve("archive").toString());
         main.addOverrideProperty("orgsync.audit.dir", workDir.resolve("audit").toString());
         main.addOverrideProperty("orgsync.provisioning.dir", workDir.resolve("tenants").toString());
@@ -143,6 +147,12 @@ public final class OrgsyncApp implements AutoCloseable {
 
     public Reply postSyncBytes(byte[] bytes, String id, String type) {
         return post(bytes, signer.syncHeaders(bytes, id, type, AuthVitalSigner.now()));
+    }
+
+    /** A Clerk event of this body, signed as Svix signs it, with this svix-id. */
+    public Reply postClerk(ObjectNode body, String svixId) {
+        byte[] bytes = Fixtures.bytes(body);
+        return send("POST", "/webhooks/clerk", bytes, SvixSigner.headers(CLERK_SECRET, svixId, AuthVitalSigner.now(), bytes));
     }
 
     public Reply post(byte[] body, Map<String, String> headers) {
@@ -216,12 +226,13 @@ public final class OrgsyncApp implements AutoCloseable {
     /** Rows written anywhere by the application: the event log, every mirror table, the audit log. */
     public long writtenRows() {
         return count("orgsync_events") + count("av_organizations") + count("av_applications") + count("av_sso_providers")
-                + count("av_tenant_app_access") + count("av_organization_audit_logs");
+                + count("av_tenant_app_access") + count("av_organization_audit_logs") + count("organizations")
+                + count("organization_members");
     }
 
     public void truncate() {
         try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE orgsync_outbox, orgsync_events, av_organizations, av_applications, av_sso_providers, "
+            s.execute("TRUNCATE orgsync_outbox, orgsync_events, organizations, organization_members, av_organizations, av_applications, av_sso_providers, "
                     + "av_tenant_app_access, av_organization_audit_logs");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
