@@ -11,6 +11,7 @@ import io.orgsync.authvital.AuthVitalVerifier;
 import io.orgsync.admin.AdminApi;
 import io.orgsync.admin.ManagementHttpEngine;
 import io.orgsync.clerk.ClerkEnvelope;
+import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.Database;
 import io.orgsync.outbox.FanoutDocuments;
@@ -91,6 +92,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         if (!svix.isConfigured()) {
             LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
         }
+        registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, clock));
 
         context.addStartupListener(new JsonHttpErrors(Integer.parseInt(prop(context, "camel.server.port", "8080")),

@@ -112,6 +112,13 @@ class AdminApiTest {
     }
 
     @Test
+    void reconciliationWithoutAClerkKeyIs503() {
+        OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
+        assertThat(reply.status()).isEqualTo(503);
+        assertThat(reply.code()).isEqualTo("not_configured");
+    }
+
+    @Test
     void theAdminApiIsNotOnThePublicPort() {
         assertThat(app.send("GET", "/admin/dead-letters", null, Map.of("Authorization", "Bearer " + TOKEN)).status()).isEqualTo(404);
     }

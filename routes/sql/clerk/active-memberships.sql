@@ -1,0 +1,4 @@
+-- The active memberships of one organisation (variable organizationId) with their last payload,
+-- to find those Clerk no longer lists. Used by route clerk-reconcile.
+SELECT id, CAST(data AS text) AS data FROM organization_members
+WHERE organization_id = :#${variable.organizationId} AND status <> 'deleted'
