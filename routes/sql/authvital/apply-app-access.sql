@@ -4,11 +4,11 @@
 -- (subscription_id, license_type_*, quantity_purchased, status). Status follows the newest
 -- event (a revoke is not a tombstone: a later grant re-opens access). Returns one row per new event.
 WITH fresh AS (
-    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
            COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
            r.event_type = 'tenant.app.granted' AS carries_attrs,
            access.id AS access_id
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
          LATERAL (SELECT COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id') || ':' || (e -> 'data' ->> 'application_id')
                          || CASE WHEN e -> 'data' ->> 'user_id' IS NOT NULL THEN ':user:' || (e -> 'data' ->> 'user_id')
                                  ELSE ':subscription:' || (e -> 'data' ->> 'subscription_id') END AS id) AS access,
@@ -77,4 +77,4 @@ mirrored AS (
         updated_at            = now()
     RETURNING 1
 )
-SELECT event_id, event_type FROM fresh
+SELECT n, event_id, event_type FROM fresh ORDER BY n

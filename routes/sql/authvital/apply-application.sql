@@ -2,13 +2,13 @@
 -- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
 -- Input: variable "events", a JSON array of canonical events. Same shape as apply-tenant.sql:
 -- record once (dedupe + audit), then upsert with the ordering guard; application.deleted is a tombstone.
--- Returns one row per event that was new.
+-- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
            COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
            r.event_type IN ('application.created', 'application.updated') AS carries_attrs,
            r.event_type = 'application.created' AS defines_defaults
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
          LATERAL orgsync_record(e, 'application', e -> 'data' ->> 'application_id',
                                 COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
 ),
@@ -88,4 +88,4 @@ mirrored AS (
         updated_at                 = now()
     RETURNING 1
 )
-SELECT event_id, event_type FROM fresh
+SELECT n, event_id, event_type FROM fresh ORDER BY n

@@ -4,12 +4,12 @@
 -- One statement, so one atomic step: orgsync_record() records each event once (a duplicate returns
 -- no row and changes nothing; the audit row is written by a trigger), then the organisation is
 -- upserted with the ordering guard (orgsync_pick: newer events overwrite, older ones only fill gaps).
--- Returns one row per event that was new.
+-- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
            COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
            r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
          LATERAL orgsync_record(e, 'organization', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'),
                                 COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
 ),
@@ -85,4 +85,4 @@ mirrored AS (
         updated_at               = now()
     RETURNING 1
 )
-SELECT event_id, event_type FROM fresh
+SELECT n, event_id, event_type FROM fresh ORDER BY n

@@ -4,8 +4,8 @@
 -- Ordering guard on Clerk's updated_at; deleted is a tombstone; a membership of an organisation
 -- already deleted is stored deleted. Returns one row per event that was new.
 WITH fresh AS (
-    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
          LATERAL orgsync_record(e, 'membership', e -> 'data' ->> 'id', e -> 'data' -> 'organization' ->> 'id') AS r
 ),
 mirrored AS (
@@ -51,6 +51,6 @@ mirrored AS (
         synced_at       = now()
     RETURNING 1
 )
-SELECT event_id, event_type,
+SELECT n, event_id, event_type,
        orgsync_clerk_organization(d -> 'organization', false, NULL, event_id, true) AS organization_applied
 FROM fresh

@@ -3,12 +3,12 @@
 -- array of canonical events. One statement: orgsync_record() records each event once (dedupe by
 -- svix-id, audit row by trigger), orgsync_clerk_organization() applies it with the ordering guard on
 -- Clerk's updated_at; organization.deleted (only {id, deleted}) tombstones it and its memberships.
--- Returns one row per event that was new.
+-- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.event_id, r.event_type, r.occurred_at AS ts, r.d
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) AS e,
+    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d
+    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
          LATERAL orgsync_record(e, 'organization', e -> 'data' ->> 'id', e -> 'data' ->> 'id') AS r
 )
-SELECT event_id, event_type,
+SELECT n, event_id, event_type,
        orgsync_clerk_organization(d, event_type = 'organization.deleted', ts, event_id, false) AS applied
 FROM fresh

@@ -14,6 +14,7 @@ import io.orgsync.clerk.ClerkEnvelope;
 import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.Database;
+import io.orgsync.db.GroupCommit;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.Provisioning;
@@ -62,6 +63,11 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
         context.addService(database, true, true);
         registry.bind("dataSource", database.dataSource());
+        GroupCommit groupCommit = new GroupCommit(context, Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
+                Integer.parseInt(prop(context, "orgsync.db.group-commit-max-events", "200")),
+                Long.parseLong(prop(context, "orgsync.db.group-commit-timeout-ms", "10000")));
+        context.addService(groupCommit, true, true);
+        registry.bind("groupCommit", groupCommit);
 
         boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
         DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));

@@ -1,0 +1,210 @@
+package io.orgsync.db;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.orgsync.webhook.Json;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: concurrent requests that apply events with the same SQL statement share one
+ * execution, so one commit (one fsync) acknowledges many events. The statement is still the one
+ * the YAML route names (an {@code sql:file:…} endpoint); it takes a JSON array of events and returns
+ * the ordinal ({@code n}) of each event that was new.
+ * <p>
+ * Per statement, one flusher takes whatever has queued up (at most {@code maxBatch} events) while
+ * the previous batch was committing, so batches grow with load and a lone request waits for no one.
+ * If a batch fails (an event the database refuses, two events of one entity in one batch), nothing
+ * of it was written, and each caller's events are run on their own: a bad event fails only its
+ * own request. A caller is answered only after the statement holding its events has committed.
+ */
+public class GroupCommit implements Service {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+
+    private final CamelContext context;
+    private final boolean enabled;
+    private final int maxBatch;
+    private final long timeoutMs;
+    private final Map<String, Flusher> flushers = new ConcurrentHashMap<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "orgsync-group-commit");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile ProducerTemplate template;
+
+    public GroupCommit(CamelContext context, boolean enabled, int maxBatch, long timeoutMs) {
+        this.context = context;
+        this.enabled = enabled;
+        this.maxBatch = maxBatch;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Applies the events (a JSON array) with the statement at {@code uri}; returns the rows of the
+     * events that were new, as the statement returned them.
+     */
+    public List<Map<String, Object>> apply(String uri, String events) throws Exception {
+        JsonNode array = Json.MAPPER.readTree(events);
+        if (!enabled) {
+            return execute(uri, events);
+        }
+        Pending pending = new Pending(array);
+        flushers.computeIfAbsent(uri, Flusher::new).submit(pending);
+        try {
+            return pending.result.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } catch (TimeoutException e) {
+            throw new java.sql.SQLTransientConnectionException("The database did not commit within " + timeoutMs + " ms");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> execute(String uri, String events) throws Exception {
+        ProducerTemplate producer = template();
+        Exchange result = producer.send(uri, exchange -> exchange.setVariable("events", events));
+        if (result.getException() != null) {
+            throw result.getException();
+        }
+        return result.getMessage().getBody(List.class);
+    }
+
+    private ProducerTemplate template() {
+        if (template == null) {
+            synchronized (this) {
+                if (template == null) {
+                    template = context.createProducerTemplate();
+                }
+            }
+        }
+        return template;
+    }
+
+    /** One caller's events and the answer it waits for. */
+    static final class Pending {
+        final JsonNode events;
+        final CompletableFuture<List<Map<String, Object>>> result = new CompletableFuture<>();
+
+        Pending(JsonNode events) {
+            this.events = events;
+        }
+    }
+
+    /** The queue and the flusher of one statement. */
+    final class Flusher implements Runnable {
+        final String uri;
+        final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+
+        Flusher(String uri) {
+            this.uri = uri;
+            threads.execute(this);
+        }
+
+        void submit(Pending pending) {
+            queue.add(pending);
+        }
+
+        @Override
+        public void run() {
+            List<Pending> batch = new ArrayList<>();
+            while (!threads.isShutdown()) {
+                try {
+                    Pending first = queue.poll(1, TimeUnit.SECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    int size = first.events.size();
+                    Pending next;
+                    while (size < maxBatch && (next = queue.poll()) != null) {
+                        batch.add(next);
+                        size += next.events.size();
+                    }
+                    flush(batch);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.error("Group commit flusher for {} failed", uri, e);
+                    batch.forEach(p -> p.result.completeExceptionally(e));
+                } finally {
+                    batch.clear();
+                }
+            }
+        }
+
+        void flush(List<Pending> batch) {
+            if (batch.size() == 1) {
+                runAlone(batch.get(0));
+                return;
+            }
+            ArrayNode all = Json.MAPPER.createArrayNode();
+            int[] offsets = new int[batch.size() + 1];
+            for (int i = 0; i < batch.size(); i++) {
+                offsets[i] = all.size();
+                batch.get(i).events.forEach(all::add);
+            }
+            offsets[batch.size()] = all.size();
+            List<Map<String, Object>> rows;
+            try {
+                rows = execute(uri, all.toString());
+            } catch (Exception failed) {
+                // nothing of the batch was written: each caller's events on their own
+                LOG.debug("Batch of {} events failed ({}); applying them one request at a time", all.size(), failed.getMessage());
+                batch.forEach(this::runAlone);
+                return;
+            }
+            Map<Integer, List<Map<String, Object>>> byCaller = new HashMap<>();
+            for (Map<String, Object> row : rows) {
+                int n = ((Number) row.get("n")).intValue() - 1;
+                for (int i = 0; i < batch.size(); i++) {
+                    if (n >= offsets[i] && n < offsets[i + 1]) {
+                        byCaller.computeIfAbsent(i, k -> new ArrayList<>()).add(row);
+                        break;
+                    }
+                }
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result.complete(byCaller.getOrDefault(i, List.of()));
+            }
+        }
+
+        void runAlone(Pending pending) {
+            try {
+                pending.result.complete(execute(uri, pending.events.toString()));
+            } catch (Exception e) {
+                pending.result.completeExceptionally(e);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        // flushers start on first use
+    }
+
+    @Override
+    public void stop() {
+        threads.shutdownNow();
+    }
+}
