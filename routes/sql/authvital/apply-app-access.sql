@@ -4,15 +4,19 @@
 -- (subscription_id, license_type_*, quantity_purchased, status). Status follows the newest
 -- event (a revoke is not a tombstone: a later grant re-opens access). Returns one row per new event.
 WITH fresh AS (
-    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
-           COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') AS tenant_id,
            r.event_type = 'tenant.app.granted' AS carries_attrs,
-           access.id AS access_id
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
-         LATERAL (SELECT COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id') || ':' || (e -> 'data' ->> 'application_id')
-                         || CASE WHEN e -> 'data' ->> 'user_id' IS NOT NULL THEN ':user:' || (e -> 'data' ->> 'user_id')
-                                 ELSE ':subscription:' || (e -> 'data' ->> 'subscription_id') END AS id) AS access,
-         LATERAL orgsync_record(e, 'app_access', access.id, COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
+           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') || ':' || (r.d ->> 'application_id')
+               || CASE WHEN r.d ->> 'user_id' IS NOT NULL THEN ':user:' || (r.d ->> 'user_id')
+                       ELSE ':subscription:' || (r.d ->> 'subscription_id') END AS access_id
+    FROM orgsync_record_all((
+             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'app_access',
+                        'entity_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id') || ':' || (e -> 'data' ->> 'application_id')
+                                     || CASE WHEN e -> 'data' ->> 'user_id' IS NOT NULL THEN ':user:' || (e -> 'data' ->> 'user_id')
+                                             ELSE ':subscription:' || (e -> 'data' ->> 'subscription_id') END,
+                        'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
+             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
 ),
 mirrored AS (
     INSERT INTO av_tenant_app_access AS t (

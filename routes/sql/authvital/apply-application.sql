@@ -4,13 +4,14 @@
 -- record once (dedupe + audit), then upsert with the ordering guard; application.deleted is a tombstone.
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
-           COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') AS tenant_id,
            r.event_type IN ('application.created', 'application.updated') AS carries_attrs,
            r.event_type = 'application.created' AS defines_defaults
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
-         LATERAL orgsync_record(e, 'application', e -> 'data' ->> 'application_id',
-                                COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
+    FROM orgsync_record_all((
+             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'application', 'entity_id', e -> 'data' ->> 'application_id',
+                                                 'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
+             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
 ),
 mirrored AS (
     INSERT INTO av_applications AS t (

@@ -1,17 +1,18 @@
 -- Applies tenant.created | tenant.updated | tenant.suspended | tenant.deleted to av_organizations.
 -- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
 -- Input: variable "events", a JSON array of canonical events (README, "The canonical event").
--- One statement, so one atomic step: orgsync_record() records each event once (a duplicate returns
+-- One statement, so one atomic step: orgsync_record_all() records the batch's events once (a duplicate returns
 -- no row and changes nothing; the audit row is written by a trigger), then the organisation is
 -- upserted with the ordering guard (orgsync_pick: newer events overwrite, older ones only fill gaps).
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
-           COALESCE(r.d ->> 'tenant_id', e ->> 'tenant_id') AS tenant_id,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') AS tenant_id,
            r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
-         LATERAL orgsync_record(e, 'organization', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'),
-                                COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id')) AS r
+    FROM orgsync_record_all((
+             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'organization', 'entity_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'),
+                                                 'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
+             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
 ),
 mirrored AS (
     INSERT INTO av_organizations AS t (

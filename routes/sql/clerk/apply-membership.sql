@@ -4,9 +4,11 @@
 -- Ordering guard on Clerk's updated_at; deleted is a tombstone; a membership of an organisation
 -- already deleted is stored deleted. Returns one row per event that was new.
 WITH fresh AS (
-    SELECT x.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d
-    FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n),
-         LATERAL orgsync_record(e, 'membership', e -> 'data' ->> 'id', e -> 'data' -> 'organization' ->> 'id') AS r
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d
+    FROM orgsync_record_all((
+             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'membership', 'entity_id', e -> 'data' ->> 'id',
+                                                 'tenant_id', e -> 'data' -> 'organization' ->> 'id', 'event', e))
+             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
 ),
 mirrored AS (
     INSERT INTO organization_members AS t (id, organization_id, user_id, role, member_role, role_name, identifier,

@@ -8,6 +8,7 @@ import java.time.Duration;
 import io.orgsync.authvital.AuthVitalEnvelope;
 import io.orgsync.authvital.AuthVitalKeys;
 import io.orgsync.authvital.AuthVitalVerifier;
+import io.orgsync.authvital.KeyLookup;
 import io.orgsync.admin.AdminApi;
 import io.orgsync.admin.ManagementHttpEngine;
 import io.orgsync.clerk.ClerkEnvelope;
@@ -77,15 +78,17 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                     devKeys.keyId());
         }
         String avHost = prop(context, "orgsync.authvital.host", "");
+        KeyLookup keys;
         if (dev && avHost.isBlank()) {
-            // development only: the jar serves its own key as AuthVital's JWKS (route dev-jwks)
-            avHost = "http://localhost:" + prop(context, "camel.server.port", "8080");
+            // development only: the jar trusts its own key (also published by route dev-jwks). Looked up
+            // in-process: fetching it over HTTP from itself could starve the worker threads under load.
+            keys = devKeys::publicKey;
+        } else {
+            keys = new AuthVitalKeys(avHost,
+                    Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-cache-seconds", "300"))),
+                    Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30"))),
+                    Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))));
         }
-
-        AuthVitalKeys keys = new AuthVitalKeys(avHost,
-                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-cache-seconds", "300"))),
-                Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30"))),
-                Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))));
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
         AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);

@@ -39,6 +39,16 @@ public class DevKeys {
         return new JWKSet(key().toPublicJWK()).toString();
     }
 
+    /** The public key when {@code kid} is the development key's, else null (an unknown key). */
+    public java.security.interfaces.RSAPublicKey publicKey(String kid) {
+        try {
+            RSAKey current = key();
+            return current.getKeyID().equals(kid) ? current.toRSAPublicKey() : null;
+        } catch (IOException | JOSEException e) {
+            throw new IllegalStateException("The development key is unreadable", e);
+        }
+    }
+
     public String keyId() throws IOException {
         return key().getKeyID();
     }

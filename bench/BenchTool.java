@@ -1,0 +1,232 @@
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Signature;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.RSAKey;
+
+/**
+ * The benchmark's generator and checker (run by bench/run.sh with the jar on the class path):
+ *   generate authvital KEY_FILE OUT_DIR EVENTS TENANTS   signed AuthVital events, both channels, shuffled
+ *   generate clerk SECRET OUT_DIR EVENTS TENANTS         Svix-signed Clerk organisation and membership events
+ *   check authvital|clerk JDBC_URL OUT_DIR               the database against OUT_DIR/expected.json; prints mismatches
+ */
+public class BenchTool {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "generate" -> generate(args[1], args[2], Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            case "check" -> check(args[1], args[2], Path.of(args[3]));
+            case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    static void generate(String source, String keyOrSecret, Path out, int events, int tenants) throws Exception {
+        Files.createDirectories(out);
+        Random random = new Random(42);
+        long now = System.currentTimeMillis();
+        long base = now - 120_000;               // every event time within the last two minutes: fresh
+        List<String> lines = new ArrayList<>();
+        Map<String, Map<String, Object>> expected = new HashMap<>();
+        RSAKey key = source.equals("authvital") ? RSAKey.parse(Files.readString(Path.of(keyOrSecret))) : null;
+        Signature signer = null;
+        if (key != null) {
+            signer = Signature.getInstance("SHA256withRSA");
+            signer.initSign(key.toRSAPrivateKey());
+        }
+        String[] plans = {"free", "starter", "pro", "enterprise"};
+        int perTenant = Math.max(1, events / tenants);
+        int n = 0;
+        for (int t = 0; t < tenants && n < events; t++) {
+            String tenant = "tnt_bench_" + t;
+            int count = t == tenants - 1 ? events - n : Math.min(perTenant, events - n);
+            for (int i = 0; i < count; i++, n++) {
+                long time = base + (long) i * 10 + t % 10;
+                ObjectNode body;
+                String type;
+                if (source.equals("authvital")) {
+                    type = i == 0 ? "tenant.created" : switch (i % 4) {
+                        case 1 -> "tenant.updated";
+                        case 2 -> "application.created";
+                        case 3 -> "sso.provider_added";
+                        default -> "tenant.updated";
+                    };
+                    ObjectNode data = JSON.createObjectNode();
+                    data.put("tenant_id", tenant);
+                    String name = "Tenant " + t + " v" + i;
+                    String plan = plans[(t + i) % plans.length];
+                    switch (type) {
+                        case "tenant.created", "tenant.updated" -> {
+                            data.put("name", name).put("slug", "tenant-" + t).put("plan", plan)
+                                    .put("created_by_sub", "usr_" + t).put("created_at", Instant.ofEpochMilli(base).toString());
+                            data.putObject("settings").put("allow_signups", i % 2 == 0).put("require_mfa", i % 3 == 0)
+                                    .put("session_lifetime_minutes", 60 + i).put("password_policy", "standard")
+                                    .putArray("allowed_email_domains").add("t" + t + ".example");
+                            if (type.equals("tenant.updated")) {
+                                data.putArray("changed_fields").add("name").add("plan");
+                                data.putObject("previous_values").put("name", "Tenant " + t + " v" + (i - 1));
+                            }
+                            expected.put(tenant, Map.of("name", name, "plan", plan));
+                        }
+                        case "application.created" -> {
+                            data.put("application_id", "app_" + t + "_" + i).put("name", "App " + i).put("client_id", "client_" + t + "_" + i)
+                                    .put("application_type", "web");
+                            data.putObject("config").putArray("redirect_uris").add("https://t" + t + ".example/cb");
+                        }
+                        default -> data.put("provider_id", "sso_" + t + "_" + i).put("provider_type", "okta").put("display_name", "Okta " + i)
+                                .put("is_enabled", true).putObject("config").put("client_id", "okta-" + t).putArray("domains").add("t" + t + ".example");
+                    }
+                    boolean system = random.nextBoolean();
+                    body = JSON.createObjectNode();
+                    String iso = Instant.ofEpochMilli(time).toString();
+                    Map<String, String> headers = new java.util.LinkedHashMap<>();
+                    headers.put("Content-Type", "application/json");
+                    if (system) {
+                        body.put("event", type).put("timestamp", iso).set("data", data);
+                        byte[] bytes = JSON.writeValueAsBytes(body);
+                        signer.update(bytes);
+                        headers.put("X-Webhook-Signature", Base64.getEncoder().encodeToString(signer.sign()));
+                        headers.put("X-Webhook-Key-Id", key.getKeyID());
+                        headers.put("X-Webhook-Event", type);
+                        lines.add(line("/webhooks/authvital", headers, bytes));
+                    } else {
+                        String id = "evt_bench_" + n;
+                        body.put("id", id).put("type", type).put("timestamp", iso).put("tenant_id", tenant).putNull("application_id").set("data", data);
+                        byte[] bytes = JSON.writeValueAsBytes(body);
+                        String ts = Long.toString(now / 1000);
+                        signer.update((ts + ".").getBytes(StandardCharsets.US_ASCII));
+                        signer.update(bytes);
+                        headers.put("X-AuthVital-Signature", Base64.getEncoder().encodeToString(signer.sign()));
+                        headers.put("X-AuthVital-Key-Id", key.getKeyID());
+                        headers.put("X-AuthVital-Timestamp", ts);
+                        headers.put("X-AuthVital-Event-Id", id);
+                        headers.put("X-AuthVital-Event-Type", type);
+                        lines.add(line("/webhooks/authvital", headers, bytes));
+                    }
+                } else {
+                    String org = "org_bench_" + t;
+                    ObjectNode organization = JSON.createObjectNode();
+                    organization.put("id", org).put("object", "organization").put("name", "Org " + t + " v" + i).put("slug", "org-" + t)
+                            .put("members_count", i).put("created_at", base).put("updated_at", time);
+                    organization.putObject("public_metadata").put("tier", plans[(t + i) % plans.length]);
+                    ObjectNode data;
+                    if (i % 2 == 0) {
+                        type = i == 0 ? "organization.created" : "organization.updated";
+                        data = organization;
+                        expected.put(org, Map.of("name", "Org " + t + " v" + i));
+                    } else {
+                        type = "organizationMembership.created";
+                        data = JSON.createObjectNode();
+                        data.put("id", "orgmem_" + t + "_" + i).put("object", "organization_membership").put("role", "org:member")
+                                .put("created_at", time).put("updated_at", time).set("organization", organization.deepCopy().put("updated_at", base));
+                        data.putObject("public_user_data").put("user_id", "user_" + t + "_" + i).put("identifier", "u" + i + "@t" + t + ".example");
+                    }
+                    body = JSON.createObjectNode();
+                    body.set("data", data);
+                    body.put("object", "event").put("type", type).put("timestamp", time).put("instance_id", "ins_bench");
+                    byte[] bytes = JSON.writeValueAsBytes(body);
+                    String id = "msg_bench_" + n;
+                    String ts = Long.toString(now / 1000);
+                    Mac mac = Mac.getInstance("HmacSHA256");
+                    mac.init(new SecretKeySpec(Base64.getDecoder().decode(keyOrSecret.substring(6)), "HmacSHA256"));
+                    mac.update((id + "." + ts + ".").getBytes(StandardCharsets.UTF_8));
+                    mac.update(bytes);
+                    Map<String, String> headers = new java.util.LinkedHashMap<>();
+                    headers.put("Content-Type", "application/json");
+                    headers.put("svix-id", id);
+                    headers.put("svix-timestamp", ts);
+                    headers.put("svix-signature", "v1," + Base64.getEncoder().encodeToString(mac.doFinal()));
+                    lines.add(line("/webhooks/clerk", headers, bytes));
+                }
+            }
+        }
+        Collections.shuffle(lines, random);
+        Files.write(out.resolve("requests.tsv"), lines, StandardCharsets.UTF_8);
+        ObjectNode exp = JSON.createObjectNode();
+        exp.put("events", n);
+        exp.set("entities", JSON.valueToTree(expected));
+        Files.writeString(out.resolve("expected.json"), exp.toString());
+        System.out.println("generated " + n + " " + source + " events over " + tenants + " tenants");
+    }
+
+    static String line(String path, Map<String, String> headers, byte[] body) {
+        StringBuilder h = new StringBuilder();
+        headers.forEach((k, v) -> h.append(h.length() == 0 ? "" : "|").append(k).append(": ").append(v));
+        return path + "\t" + h + "\t" + new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the event log holds the expected number of events (or the timeout); prints the receive span. */
+    static void waitFor(String url, long events, long timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*), extract(epoch FROM max(received_at) - min(received_at)) FROM orgsync_events")) {
+                    rs.next();
+                    if (rs.getLong(1) >= events || System.nanoTime() > deadline) {
+                        System.out.printf("SPAN %d %.3f%n", rs.getLong(1), rs.getDouble(2));
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    static void check(String source, String url, Path out) throws Exception {
+        var expected = JSON.readTree(out.resolve("expected.json").toFile());
+        int mismatches = 0;
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM orgsync_events")) {
+                rs.next();
+                long recorded = rs.getLong(1);
+                if (recorded != expected.get("events").asLong()) {
+                    System.out.println("mismatch: " + recorded + " events recorded, " + expected.get("events").asLong() + " sent");
+                    mismatches++;
+                }
+            }
+            String table = source.equals("authvital") ? "av_organizations" : "organizations";
+            Map<String, Map<String, String>> rows = new HashMap<>();
+            try (ResultSet rs = s.executeQuery("SELECT id, name, " + (source.equals("authvital") ? "plan" : "NULL AS plan") + " FROM " + table)) {
+                while (rs.next()) {
+                    Map<String, String> row = new HashMap<>();
+                    row.put("name", rs.getString(2));
+                    row.put("plan", rs.getString(3));
+                    rows.put(rs.getString(1), row);
+                }
+            }
+            var entities = expected.get("entities");
+            for (var e : entities.properties()) {
+                Map<String, String> row = rows.get(e.getKey());
+                boolean ok = row != null && e.getValue().get("name").asText().equals(row.get("name"))
+                        && (!e.getValue().has("plan") || e.getValue().get("plan").asText().equals(row.get("plan")));
+                if (!ok) {
+                    if (mismatches < 5) {
+                        System.out.println("mismatch: " + e.getKey() + " expected " + e.getValue() + " got " + row);
+                    }
+                    mismatches++;
+                }
+            }
+        }
+        System.out.println("MISMATCHES " + mismatches);
+    }
+}
