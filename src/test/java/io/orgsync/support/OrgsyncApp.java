@@ -164,8 +164,12 @@ public final class OrgsyncApp implements AutoCloseable {
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
+        return exchange(request.build());
+    }
+
+    private Reply exchange(HttpRequest request) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode json = null;
             try {
                 json = response.body().isEmpty() ? null : Fixtures.MAPPER.readTree(response.body());
@@ -246,21 +250,7 @@ public final class OrgsyncApp implements AutoCloseable {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode json = null;
-            try {
-                json = response.body().isEmpty() ? null : Fixtures.MAPPER.readTree(response.body());
-            } catch (IOException notJson) {
-                // asserted by the caller
-            }
-            return new Reply(response.statusCode(), json, response.body(), response.headers().map());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return exchange(request.build());
     }
 
     /** Waits until the condition holds (the fan-out is asynchronous), or fails. */
