@@ -70,6 +70,8 @@ public final class Database implements Service {
         config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "orgsync");
+        // the apply statements are large and run constantly: prepare them on the server from the first use
+        config.addDataSourceProperty("prepareThreshold", "1");
         config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
