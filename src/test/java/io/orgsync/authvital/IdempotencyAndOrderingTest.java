@@ -1,16 +1,11 @@
 package io.orgsync.authvital;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.support.Concurrently;
 import io.orgsync.support.Fixtures;
 import io.orgsync.support.OrgsyncApp;
 import io.orgsync.support.SharedAppTest;
@@ -25,7 +20,7 @@ class IdempotencyAndOrderingTest extends SharedAppTest {
     @Test
     void sameSyncEventFiveTimesConcurrentlyHasOneEffect() throws Exception {
         byte[] body = Fixtures.rawSeed("tenant.created");
-        List<OrgsyncApp.Reply> replies = concurrently(5, () -> app.postSyncBytes(body, "evt_test001", "tenant.created"));
+        List<OrgsyncApp.Reply> replies = Concurrently.times(5, () -> app.postSyncBytes(body, "evt_test001", "tenant.created"));
         assertThat(replies).allMatch(r -> r.status() == 200);
         assertThat(replies).extracting(r -> r.status("status")).containsOnlyOnce("applied")
                 .filteredOn("duplicate"::equals).hasSize(4);
@@ -41,7 +36,7 @@ class IdempotencyAndOrderingTest extends SharedAppTest {
         String timestamp = Instant.now().toString();
         event.put("timestamp", timestamp);
         byte[] body = Fixtures.bytes(event);
-        List<OrgsyncApp.Reply> replies = concurrently(5, () -> app.post(body, app.signer.systemHeaders(body, "tenant.created", timestamp)));
+        List<OrgsyncApp.Reply> replies = Concurrently.times(5, () -> app.post(body, app.signer.systemHeaders(body, "tenant.created", timestamp)));
         assertThat(replies).extracting(r -> r.status("status")).containsOnlyOnce("applied")
                 .filteredOn("duplicate"::equals).hasSize(4);
         assertThat(replies).extracting(OrgsyncApp.Reply::status).containsOnly(200);
@@ -159,27 +154,5 @@ class IdempotencyAndOrderingTest extends SharedAppTest {
             default -> throw new IllegalArgumentException(type);
         }
         return event;
-    }
-
-    static <T> List<T> concurrently(int n, Callable<T> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return task.call();
-                }));
-            }
-            start.countDown();
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get());
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }

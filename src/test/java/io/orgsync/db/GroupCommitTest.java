@@ -3,12 +3,9 @@ package io.orgsync.db;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.support.Concurrently;
 import io.orgsync.support.Fixtures;
 import io.orgsync.support.OrgsyncApp;
 import io.orgsync.support.SharedAppTest;
@@ -45,29 +42,17 @@ class GroupCommitTest extends SharedAppTest {
 
     /** Runs the calls all at once; each result is its rows, or the exception it threw. */
     static List<Object> concurrently(List<Callable<Object>> calls) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<Object>> futures = new ArrayList<>();
-            for (Callable<Object> call : calls) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    try {
-                        return call.call();
-                    } catch (Exception e) {
-                        return e;
-                    }
-                }));
-            }
-            start.countDown();
-            List<Object> results = new ArrayList<>();
-            for (Future<Object> f : futures) {
-                results.add(f.get());
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
+        List<Callable<Object>> caught = new ArrayList<>();
+        for (Callable<Object> call : calls) {
+            caught.add(() -> {
+                try {
+                    return call.call();
+                } catch (Exception e) {
+                    return e;
+                }
+            });
         }
+        return Concurrently.run(caught);
     }
 
     @Test

@@ -40,16 +40,7 @@ class CrashUnderLoadIT {
     void noAcknowledgedEventIsLostWhenTheJvmIsKilledMidBatch() throws Exception {
         Path work = Files.createTempDirectory("orgsync-crash");
         int port = PackagedJarIT.freePort();
-        Map<String, String> env = Map.of(
-                "ORGSYNC_HTTP_PORT", Integer.toString(port),
-                "ORGSYNC_MANAGEMENT_PORT", Integer.toString(PackagedJarIT.freePort()),
-                "ORGSYNC_DB_EMBEDDED_DIR", work.resolve("postgres").toString(),
-                "ORGSYNC_SPOOL_DIR", work.resolve("spool").toString(),
-                "ORGSYNC_DEV_KEY_DIR", work.resolve("dev").toString(),
-                "ORGSYNC_ARCHIVE_DIR", work.resolve("archive").toString(),
-                "ORGSYNC_AUDIT_DIR", work.resolve("audit").toString(),
-                "ORGSYNC_PROVISIONING_DIR", work.resolve("tenants").toString(),
-                "ORGSYNC_DEV_ENABLED", "true");
+        Map<String, String> env = PackagedJarIT.environment(work, port, PackagedJarIT.freePort());
         PackagedJarIT helper = new PackagedJarIT();
         Path log = work.resolve("first.log");
         Process jar = helper.start(env, log);

@@ -41,16 +41,7 @@ class PackagedJarIT {
         Path work = Files.createTempDirectory("orgsync-jar");
         int port = freePort();
         int management = freePort();
-        Map<String, String> env = Map.of(
-                "ORGSYNC_HTTP_PORT", Integer.toString(port),
-                "ORGSYNC_MANAGEMENT_PORT", Integer.toString(management),
-                "ORGSYNC_DB_EMBEDDED_DIR", work.resolve("postgres").toString(),
-                "ORGSYNC_SPOOL_DIR", work.resolve("spool").toString(),
-                "ORGSYNC_DEV_KEY_DIR", work.resolve("dev").toString(),
-                "ORGSYNC_ARCHIVE_DIR", work.resolve("archive").toString(),
-                "ORGSYNC_AUDIT_DIR", work.resolve("audit").toString(),
-                "ORGSYNC_PROVISIONING_DIR", work.resolve("tenants").toString(),
-                "ORGSYNC_DEV_ENABLED", "true");
+        Map<String, String> env = environment(work, port, management);
 
         Path log = work.resolve("first.log");
         Process jar = start(env, log);
@@ -133,6 +124,20 @@ class PackagedJarIT {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
         }
+    }
+
+    /** The jar's environment for a test: its own ports and folders, development mode on. */
+    static Map<String, String> environment(Path work, int port, int management) {
+        return Map.of(
+                "ORGSYNC_HTTP_PORT", Integer.toString(port),
+                "ORGSYNC_MANAGEMENT_PORT", Integer.toString(management),
+                "ORGSYNC_DB_EMBEDDED_DIR", work.resolve("postgres").toString(),
+                "ORGSYNC_SPOOL_DIR", work.resolve("spool").toString(),
+                "ORGSYNC_DEV_KEY_DIR", work.resolve("dev").toString(),
+                "ORGSYNC_ARCHIVE_DIR", work.resolve("archive").toString(),
+                "ORGSYNC_AUDIT_DIR", work.resolve("audit").toString(),
+                "ORGSYNC_PROVISIONING_DIR", work.resolve("tenants").toString(),
+                "ORGSYNC_DEV_ENABLED", "true");
     }
 
     Process start(Map<String, String> env, Path log) throws IOException {
