@@ -51,11 +51,6 @@ public class EventSchemas {
         }
     }
 
-    /** Whether a schema exists: the routes apply exactly the types that have one. */
-    public boolean knows(String source, String eventType) {
-        return cache.computeIfAbsent(source + "/" + eventType, this::load).isPresent();
-    }
-
     private Optional<JsonSchema> load(String key) {
         Path file = directory.resolve(key + ".schema.json").normalize();
         if (!file.startsWith(directory) || !Files.isRegularFile(file)) {
