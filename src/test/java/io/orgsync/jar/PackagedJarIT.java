@@ -71,7 +71,15 @@ class PackagedJarIT {
             // the default fan-out archives locally and writes the audit file
             awaitFile(work.resolve("archive/authvital"), Duration.ofSeconds(20));
             awaitFile(work.resolve("audit"), Duration.ofSeconds(20));
-            assertThat(get("http://localhost:" + management + "/observe/metrics").body()).contains("orgsync_webhook_accepted");
+            // a rejection writes nothing but a counter and a log line
+            HttpResponse<String> unsigned = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/webhooks/authvital"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(unsigned.statusCode()).isEqualTo(401);
+            String metrics = get("http://localhost:" + management + "/observe/metrics").body();
+            assertThat(metrics).contains("orgsync_webhook_accepted");
+            assertThat(metrics).containsPattern("orgsync_webhook_rejected_total\\{[^}]*code=\"missing_signature\"[^}]*} 1\\.0");
+            assertThat(Files.readString(log)).contains("authvital request rejected: 401 missing_signature");
 
             // the embedded database runs with durable settings
             String url = jdbcUrl(Files.readString(log));
