@@ -1,7 +1,8 @@
 -- Claims up to orgsync.outbox.batch-size due rows of one target (variable target) for this instance,
 -- as a lease, with the event they deliver. Per order key (the tenant) only the oldest pending row
--- is ever eligible: two events of one tenant are never in flight to one target at once, and a
--- row waiting for its retry holds back the tenant's later rows, so side effects keep event order.
+-- is ever eligible: two events of one tenant are never in flight to one target at once, a row
+-- waiting for its retry holds back the tenant's later rows, and so does an older event of the
+-- tenant not yet dispatched (its rows do not exist yet), so side effects keep event order.
 -- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
 -- Used by the route template outbox-target.
 WITH due AS (
@@ -10,7 +11,7 @@ WITH due AS (
     WHERE o.target = :#${variable.target} AND o.status = 'pending' AND o.next_attempt_at <= now()
       AND (o.lease_until IS NULL OR o.lease_until < now())
       AND NOT EXISTS (SELECT 1 FROM orgsync_outbox p
-                      WHERE p.target = o.target AND p.order_key = o.order_key AND p.status = 'pending'
+                      WHERE p.target IN (o.target, 'dispatch') AND p.order_key = o.order_key AND p.status = 'pending'
                         AND (p.occurred_at, p.id) < (o.occurred_at, o.id))
     ORDER BY o.occurred_at, o.id
     LIMIT CAST(:#${variable.batchSize} AS integer)

@@ -19,8 +19,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.orgsync.webhook.Json;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Producer;
 import org.apache.camel.Service;
+import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public class GroupCommit implements Service {
         t.setDaemon(true);
         return t;
     });
-    private volatile ProducerTemplate template;
+    private final Map<String, Producer> producers = new ConcurrentHashMap<>();
 
     public GroupCommit(CamelContext context, boolean enabled, int maxBatch, long timeoutMs) {
         this.context = context;
@@ -79,25 +80,29 @@ public class GroupCommit implements Service {
         }
     }
 
+    /**
+     * Runs the statement with this producer of its own: it lives until this service stops, after the
+     * routes have finished their in-flight requests (a shared ProducerTemplate is stopped earlier in
+     * a shutdown, and a request still in flight would fail).
+     */
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> execute(String uri, String events) throws Exception {
-        ProducerTemplate producer = template();
-        Exchange result = producer.send(uri, exchange -> exchange.setVariable("events", events));
-        if (result.getException() != null) {
-            throw result.getException();
-        }
-        return result.getMessage().getBody(List.class);
-    }
-
-    private ProducerTemplate template() {
-        if (template == null) {
-            synchronized (this) {
-                if (template == null) {
-                    template = context.createProducerTemplate();
-                }
+        Producer producer = producers.computeIfAbsent(uri, u -> {
+            try {
+                Producer created = context.getEndpoint(u).createProducer();
+                ServiceHelper.startService(created);
+                return created;
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot run " + u, e);
             }
+        });
+        Exchange exchange = producer.getEndpoint().createExchange();
+        exchange.setVariable("events", events);
+        producer.process(exchange);
+        if (exchange.getException() != null) {
+            throw exchange.getException();
         }
-        return template;
+        return exchange.getMessage().getBody(List.class);
     }
 
     /** One caller's events and the answer it waits for. */
@@ -206,5 +211,7 @@ public class GroupCommit implements Service {
     @Override
     public void stop() {
         threads.shutdownNow();
+        producers.values().forEach(ServiceHelper::stopService);
+        producers.clear();
     }
 }
