@@ -149,7 +149,8 @@ public class GroupCommit implements Service {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // the flusher outlives any one batch: its callers get the failure, the next batch runs
                     LOG.error("Group commit flusher for {} failed", uri, e);
                     batch.forEach(p -> p.result.completeExceptionally(e));
                 } finally {
