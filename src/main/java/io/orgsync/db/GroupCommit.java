@@ -65,11 +65,10 @@ public class GroupCommit implements Service {
      * events that were new, as the statement returned them.
      */
     public List<Map<String, Object>> apply(String uri, String events) throws Exception {
-        JsonNode array = Json.MAPPER.readTree(events);
         if (!enabled) {
             return execute(uri, events);
         }
-        Pending pending = new Pending(array);
+        Pending pending = new Pending(events, Json.MAPPER.readTree(events));
         flushers.computeIfAbsent(uri, Flusher::new).submit(pending);
         try {
             return pending.result.get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -107,10 +106,12 @@ public class GroupCommit implements Service {
 
     /** One caller's events and the answer it waits for. */
     static final class Pending {
-        final JsonNode events;
+        final String text;     // as the caller gave it: run as is when the request is alone
+        final JsonNode events; // parsed, to be merged into a batch
         final CompletableFuture<List<Map<String, Object>>> result = new CompletableFuture<>();
 
-        Pending(JsonNode events) {
+        Pending(String text, JsonNode events) {
+            this.text = text;
             this.events = events;
         }
     }
@@ -197,7 +198,7 @@ public class GroupCommit implements Service {
 
         void runAlone(Pending pending) {
             try {
-                pending.result.complete(execute(uri, pending.events.toString()));
+                pending.result.complete(execute(uri, pending.text));
             } catch (Exception e) {
                 pending.result.completeExceptionally(e);
             }
