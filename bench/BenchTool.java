@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
@@ -34,14 +35,16 @@ public class BenchTool {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "generate" -> generate(args[1], args[2], Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
-            case "check" -> check(args[1], args[2], Path.of(args[3]));
-            case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
+            case "generate" -> generate(args[1], args[2], Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                    args.length > 6 ? args[6] : "bench");
+            case "check" -> check(args[1], args[2], Arrays.stream(args, 3, args.length).map(Path::of).toList());
+            case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity");
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    static void generate(String source, String keyOrSecret, Path out, int events, int tenants) throws Exception {
+    /** Writes requests.tsv and expected.json to out; every id and tenant is named {@code <kind>_<prefix>_<n>}. */
+    static void generate(String source, String keyOrSecret, Path out, int events, int tenants, String prefix) throws Exception {
         Files.createDirectories(out);
         Random random = new Random(42);
         long now = System.currentTimeMillis();
@@ -58,7 +61,7 @@ public class BenchTool {
         int perTenant = Math.max(1, events / tenants);
         int n = 0;
         for (int t = 0; t < tenants && n < events; t++) {
-            String tenant = "tnt_bench_" + t;
+            String tenant = "tnt_" + prefix + "_" + t;
             int count = t == tenants - 1 ? events - n : Math.min(perTenant, events - n);
             for (int i = 0; i < count; i++, n++) {
                 long time = base + (long) i * 10 + t % 10;
@@ -110,7 +113,7 @@ public class BenchTool {
                         headers.put("X-Webhook-Event", type);
                         lines.add(line("/webhooks/authvital", headers, bytes));
                     } else {
-                        String id = "evt_bench_" + n;
+                        String id = "evt_" + prefix + "_" + n;
                         body.put("id", id).put("type", type).put("timestamp", iso).put("tenant_id", tenant).putNull("application_id").set("data", data);
                         byte[] bytes = JSON.writeValueAsBytes(body);
                         String ts = Long.toString(now / 1000);
@@ -124,7 +127,7 @@ public class BenchTool {
                         lines.add(line("/webhooks/authvital", headers, bytes));
                     }
                 } else {
-                    String org = "org_bench_" + t;
+                    String org = "org_" + prefix + "_" + t;
                     ObjectNode organization = JSON.createObjectNode();
                     organization.put("id", org).put("object", "organization").put("name", "Org " + t + " v" + i).put("slug", "org-" + t)
                             .put("members_count", i).put("created_at", base).put("updated_at", time);
@@ -143,9 +146,9 @@ public class BenchTool {
                     }
                     body = JSON.createObjectNode();
                     body.set("data", data);
-                    body.put("object", "event").put("type", type).put("timestamp", time).put("instance_id", "ins_bench");
+                    body.put("object", "event").put("type", type).put("timestamp", time).put("instance_id", "ins_" + prefix);
                     byte[] bytes = JSON.writeValueAsBytes(body);
-                    String id = "msg_bench_" + n;
+                    String id = "msg_" + prefix + "_" + n;
                     String ts = Long.toString(now / 1000);
                     Mac mac = Mac.getInstance("HmacSHA256");
                     mac.init(new SecretKeySpec(Base64.getDecoder().decode(keyOrSecret.substring(6)), "HmacSHA256"));
@@ -175,15 +178,21 @@ public class BenchTool {
         return path + "\t" + h + "\t" + new String(body, StandardCharsets.UTF_8);
     }
 
-    /** Waits until the event log holds the expected number of events (or the timeout); prints the receive span. */
-    static void waitFor(String url, long events, long timeoutSeconds) throws Exception {
+    /**
+     * Waits until the event log holds the expected number of events (or the timeout); prints how many
+     * it holds, the receive span of those received after {@code after} (a timestamp, "-infinity" for
+     * all) and the last receive time, the mark of the next phase.
+     */
+    static void waitFor(String url, long events, long timeoutSeconds, String after) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
             while (true) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*), extract(epoch FROM max(received_at) - min(received_at)) FROM orgsync_events")) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*), extract(epoch FROM max(received_at) FILTER (WHERE received_at > '" + after
+                        + "') - min(received_at) FILTER (WHERE received_at > '" + after + "')), max(received_at) FROM orgsync_events")) {
                     rs.next();
                     if (rs.getLong(1) >= events || System.nanoTime() > deadline) {
-                        System.out.printf("SPAN %d %.3f%n", rs.getLong(1), rs.getDouble(2));
+                        System.out.printf("SPAN %d %.3f %s%n", rs.getLong(1), rs.getDouble(2),
+                                rs.getObject(3, java.time.OffsetDateTime.class));
                         return;
                     }
                 }
@@ -192,15 +201,22 @@ public class BenchTool {
         }
     }
 
-    static void check(String source, String url, Path out) throws Exception {
-        var expected = JSON.readTree(out.resolve("expected.json").toFile());
+    /** Compares the database with the expected state of every phase (each a directory generate wrote). */
+    static void check(String source, String url, List<Path> phases) throws Exception {
+        long sent = 0;
+        ObjectNode entities = JSON.createObjectNode();
+        for (Path phase : phases) {
+            var expected = JSON.readTree(phase.resolve("expected.json").toFile());
+            sent += expected.get("events").asLong();
+            entities.setAll((ObjectNode) expected.get("entities"));
+        }
         int mismatches = 0;
         try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM orgsync_events")) {
                 rs.next();
                 long recorded = rs.getLong(1);
-                if (recorded != expected.get("events").asLong()) {
-                    System.out.println("mismatch: " + recorded + " events recorded, " + expected.get("events").asLong() + " sent");
+                if (recorded != sent) {
+                    System.out.println("mismatch: " + recorded + " events recorded, " + sent + " sent");
                     mismatches++;
                 }
             }
@@ -214,7 +230,6 @@ public class BenchTool {
                     rows.put(rs.getString(1), row);
                 }
             }
-            var entities = expected.get("entities");
             for (var e : entities.properties()) {
                 Map<String, String> row = rows.get(e.getKey());
                 boolean ok = row != null && e.getValue().get("name").asText().equals(row.get("name"))

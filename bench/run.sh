@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The throughput benchmark (README, "Throughput"). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
-#                [--threads 2] [--no-group-commit]
+#                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE]
 # Builds the jar if needed, installs wrk (Debian) if missing, starts the jar on a fresh embedded
 # PostgreSQL with durable settings (fsync and synchronous_commit on) and its development JWKS,
 # generates the signed events, sends each once at a fixed concurrency, checks the database against
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true
+SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -18,6 +18,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --no-group-commit) GROUP_COMMIT=false; shift ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --profile) PROFILE=$(realpath -m "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +32,14 @@ fi
 WORK=$(mktemp -d /tmp/orgsync-bench.XXXXXX)
 PORT=$(( 20000 + RANDOM % 20000 )); MGMT=$(( PORT + 1 ))
 CLERK_SECRET="whsec_$(head -c 24 /dev/urandom | base64)"
+if [ -n "$PROFILE" ]; then
+  # loaded at start (idle): attaching it later would deoptimise the JIT-compiled code it then measures
+  AP_JAR=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
+  [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1
+  (cd "$WORK" && unzip -q -o "$AP_JAR" 'linux-x64/*')
+  AP_LIB="$WORK/linux-x64/libasyncProfiler.so"
+  JAVA_OPTS="${JAVA_OPTS:-} -agentpath:$AP_LIB"
+fi
 START=$(date +%s%N)
 ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true \
 ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
@@ -46,27 +56,60 @@ READY_MS=$(( ($(date +%s%N) - START) / 1000000 ))
 DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/orgsync.log" | head -1)
 
 if [ "$SOURCE" = authvital ]; then KEY="$WORK/dev/authvital-dev-key.jwk.json"; else KEY=$CLERK_SECRET; fi
-java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK" "$EVENTS" "$TENANTS"
+java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/bench" "$EVENTS" "$TENANTS" bench
+PHASES="$WORK/bench"
+if [ "$WARMUP" -gt 0 ]; then
+  java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/warm" "$WARMUP" \
+    $(( WARMUP * TENANTS / EVENTS > 0 ? WARMUP * TENANTS / EVENTS : 1 )) warm
+  PHASES="$WORK/warm $PHASES"
+fi
 
-# wrk stops each thread once all its events are answered; the duration is only a safety cap
-CAP=$(( 60 + EVENTS / 500 ))
-wrk -t"$THREADS" -c"$CONNECTIONS" -d${CAP}s --timeout 30s -s bench/replay.lua "http://127.0.0.1:$PORT" -- "$WORK/requests.tsv" "$THREADS" > "$WORK/wrk.txt" &
-WRK=$!
-# wrk always runs its full duration: stop it (SIGINT, it then reports) once every event is recorded
-SPAN=$(java -cp target/orgsync.jar bench/BenchTool.java wait "$DB_URL" "$EVENTS" "$CAP")
-sleep 0.5
-kill -INT $WRK 2>/dev/null || true
-wait $WRK || true
-grep -E 'Socket errors|Non-2xx' "$WORK/wrk.txt" || true
-RESULT=$(grep '^RESULT' "$WORK/wrk.txt")
+# CPU seconds (user + system) used so far by the JVM and by PostgreSQL (the postmaster and its backends)
+cpu_of() { awk '{ t += $14 + $15 } END { printf "%.2f", t / '"$(getconf CLK_TCK)"' }' "$@" 2>/dev/null || echo 0; }
+pg_stats() {
+  for p in $(pgrep -f -- "-D $WORK/pg" || true); do echo /proc/$p/stat; for c in $(pgrep -P "$p" || true); do echo /proc/$c/stat; done; done
+}
+
+# send <phase dir> <events expected in the log afterwards> <mark>: sends each request of the phase once
+# with wrk, waits until the event log holds them, and leaves wrk's report in <phase dir>/wrk.txt and
+# "SPAN <recorded> <seconds since mark> <last receive time>" in $SPAN
+send() {
+  local cap=$(( 60 + $2 / 500 ))
+  # wrk stops each thread once all its events are answered; the duration is only a safety cap
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d${cap}s --timeout 30s -s bench/replay.lua "http://127.0.0.1:$PORT" -- "$1/requests.tsv" "$THREADS" > "$1/wrk.txt" &
+  local wrk_pid=$!
+  # wrk always runs its full duration: stop it (SIGINT, it then reports) once every event is recorded
+  SPAN=$(java -cp target/orgsync.jar bench/BenchTool.java wait "$DB_URL" "$2" "$cap" "$3")
+  sleep 0.5
+  kill -INT $wrk_pid 2>/dev/null || true
+  wait $wrk_pid || true
+}
+
+MARK=-infinity
+if [ "$WARMUP" -gt 0 ]; then
+  send "$WORK/warm" "$WARMUP" "$MARK"
+  MARK=$(echo "$SPAN" | awk '{print $4}')
+fi
+# --profile: async-profiler (from Maven Central) samples the JVM's CPU during the measured phase only
+[ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"start,event=itimer,interval=1ms\"" > /dev/null
+JVM_CPU0=$(cpu_of /proc/$PID/stat); PG_CPU0=$(cpu_of $(pg_stats))
+send "$WORK/bench" $(( WARMUP + EVENTS )) "$MARK"
+[ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"stop,collapsed,file=$PROFILE\"" > /dev/null
+JVM_CPU=$(awk -v a="$JVM_CPU0" -v b="$(cpu_of /proc/$PID/stat)" 'BEGIN { printf "%.2f", b - a }')
+PG_CPU=$(awk -v a="$PG_CPU0" -v b="$(cpu_of $(pg_stats))" 'BEGIN { printf "%.2f", b - a }')
+grep -E 'Socket errors|Non-2xx' "$WORK/bench/wrk.txt" || true
+RESULT=$(grep '^RESULT' "$WORK/bench/wrk.txt")
 RSS_KB=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
 RSS_MIB=$(( RSS_KB / 1024 ))
-CHECK=$(java -cp target/orgsync.jar bench/BenchTool.java check "$SOURCE" "$DB_URL" "$WORK")
+CHECK=$(java -cp target/orgsync.jar bench/BenchTool.java check "$SOURCE" "$DB_URL" $PHASES)
 MISMATCHES=$(echo "$CHECK" | awk '/^MISMATCHES/ {print $2}')
 echo "$CHECK" | grep '^mismatch' || true
 
 # throughput: events recorded over the span between the first and the last one's receipt (server side)
-recorded=$(echo "$SPAN" | awk '{print $2}')
+recorded=$(( $(echo "$SPAN" | awk '{print $2}') - WARMUP ))
 seconds=$(echo "$SPAN" | awk '{print $3}')
 eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / s : 0) }')
-echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS/"
+# CPU per event (ms), JVM and PostgreSQL, over the run: where the two cores went
+cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
+cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
+echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg/"

@@ -15,6 +15,7 @@ import io.orgsync.clerk.ClerkEnvelope;
 import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.Database;
+import io.orgsync.db.CachedSqlStatements;
 import io.orgsync.db.GroupCommit;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
@@ -64,7 +65,9 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
         context.addService(database, true, true);
         registry.bind("dataSource", database.dataSource());
-        GroupCommit groupCommit = new GroupCommit(context, Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
+        context.getCamelContextExtension().registerEndpointCallback(new CachedSqlStatements());
+        GroupCommit groupCommit = new GroupCommit(context,
+                Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
                 Integer.parseInt(prop(context, "orgsync.db.group-commit-max-events", "200")),
                 Long.parseLong(prop(context, "orgsync.db.group-commit-timeout-ms", "10000")));
         context.addService(groupCommit, true, true);

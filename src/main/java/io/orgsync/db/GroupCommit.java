@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -52,6 +53,9 @@ public class GroupCommit implements Service {
         return t;
     });
     private final Map<String, Producer> producers = new ConcurrentHashMap<>();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong batchedEvents = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
 
     public GroupCommit(CamelContext context, boolean enabled, int maxBatch, long timeoutMs) {
         this.context = context;
@@ -177,10 +181,13 @@ public class GroupCommit implements Service {
                 rows = execute(uri, all.toString());
             } catch (Exception failed) {
                 // nothing of the batch was written: each caller's events on their own
+                failedBatches.incrementAndGet();
                 LOG.debug("Batch of {} events failed ({}); applying them one request at a time", all.size(), failed.getMessage());
                 batch.forEach(this::runAlone);
                 return;
             }
+            batches.incrementAndGet();
+            batchedEvents.addAndGet(all.size());
             Map<Integer, List<Map<String, Object>>> byCaller = new HashMap<>();
             for (Map<String, Object> row : rows) {
                 int n = ((Number) row.get("n")).intValue() - 1;
@@ -212,8 +219,15 @@ public class GroupCommit implements Service {
 
     @Override
     public void stop() {
+        if (threads.isShutdown()) {
+            return;
+        }
         threads.shutdownNow();
         producers.values().forEach(ServiceHelper::stopService);
         producers.clear();
+        if (batches.get() > 0) {
+            LOG.info("Group commit: {} shared statements of {} events on average; {} failed and were re-run request by request",
+                    batches.get(), batchedEvents.get() / batches.get(), failedBatches.get());
+        }
     }
 }
