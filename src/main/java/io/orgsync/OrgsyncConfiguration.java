@@ -16,6 +16,7 @@ import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.Database;
 import io.orgsync.db.CachedSqlStatements;
+import org.apache.camel.component.sql.SqlComponent;
 import io.orgsync.db.GroupCommit;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
@@ -65,6 +66,9 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
         context.addService(database, true, true);
         registry.bind("dataSource", database.dataSource());
+        registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
+        // two pools in the registry: camel-sql no longer picks one by itself
+        context.getComponent("sql", SqlComponent.class).setDataSource(database.dataSource());
         context.getCamelContextExtension().registerEndpointCallback(new CachedSqlStatements());
         GroupCommit groupCommit = new GroupCommit(context,
                 Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),

@@ -40,10 +40,12 @@ public final class Database implements Service {
 
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
+    private final HikariDataSource applyDataSource;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource, HikariDataSource applyDataSource) {
         this.embedded = embedded;
         this.dataSource = dataSource;
+        this.applyDataSource = applyDataSource;
     }
 
     public static Database open(Settings settings) throws IOException {
@@ -58,25 +60,7 @@ public final class Database implements Service {
             password = null;
             LOG.info("Embedded PostgreSQL in {} at {} (user postgres)", settings.embeddedDirectory(), url);
         }
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("orgsync");
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        if (password != null && !password.isEmpty()) {
-            config.setPassword(password);
-        }
-        config.setMaximumPoolSize(settings.poolSize());
-        // a webhook waits this long for a connection, then is answered 503 (or spooled)
-        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
-        config.setInitializationFailTimeout(-1);
-        config.addDataSourceProperty("ApplicationName", "orgsync");
-        // the apply statements are large and run constantly: prepare them on the server from the first use
-        config.addDataSourceProperty("prepareThreshold", "1");
-        // and plan them once: PostgreSQL would otherwise re-plan them on every run (their one parameter is
-        // a JSON array, so it prefers custom plans), which costs more than a small batch's execution
-        config.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan");
-        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
-        HikariDataSource dataSource = new HikariDataSource(config);
+        HikariDataSource dataSource = new HikariDataSource(pool("orgsync", url, user, password, settings, settings.poolSize(), false));
         try {
             Flyway.configure()
                     .dataSource(dataSource)
@@ -90,7 +74,38 @@ public final class Database implements Service {
             }
             throw e;
         }
-        return new Database(embedded, dataSource);
+        HikariDataSource applyDataSource = new HikariDataSource(pool("orgsync-apply", url, user, password, settings, settings.poolSize(), true));
+        return new Database(embedded, dataSource, applyDataSource);
+    }
+
+    /**
+     * A connection pool. The apply pool serves the webhook statements (group commit): large, run
+     * constantly, their one parameter a JSON array. Its connections prepare them on the server from
+     * the first use and plan them once (generic plans): PostgreSQL would otherwise re-plan them on
+     * every run, which costs more than a small batch's execution. The general pool keeps custom plans,
+     * which the outbox claims need (a generic plan of a claim joins the whole outbox).
+     */
+    private static HikariConfig pool(String name, String url, String user, String password, Settings settings, int size,
+                                     boolean planOnce) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        if (password != null && !password.isEmpty()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(Math.min(size, 4));
+        // a webhook waits this long for a connection, then is answered 503 (or spooled)
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        config.setInitializationFailTimeout(-1);
+        config.addDataSourceProperty("ApplicationName", name);
+        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+        if (planOnce) {
+            config.addDataSourceProperty("prepareThreshold", "1");
+            config.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan");
+        }
+        return config;
     }
 
     private static EmbeddedPostgres startEmbedded(Path directory, int port) throws IOException {
@@ -150,6 +165,11 @@ public final class Database implements Service {
         return dataSource;
     }
 
+    /** The pool of the webhook statements run by group commit: generic plans (see {@link #pool}). */
+    public DataSource applyDataSource() {
+        return applyDataSource;
+    }
+
     @Override
     public void start() {
         // opened eagerly by open(): the schema must exist before the routes start
@@ -157,6 +177,7 @@ public final class Database implements Service {
 
     @Override
     public void stop() {
+        applyDataSource.close();
         dataSource.close();
         if (embedded != null) {
             try {

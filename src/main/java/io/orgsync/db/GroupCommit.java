@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Group commit: concurrent requests that apply events with the same SQL statement share one
  * execution, so one commit (one fsync) acknowledges many events. The statement is still the one
  * the YAML route names (an {@code sql:file:…} endpoint); it takes a JSON array of events and returns
- * the ordinal ({@code n}) of each event that was new.
+ * the ordinal ({@code n}) of each event that was new. It runs on the apply pool (generic plans,
+ * {@link Database#applyDataSource()}) unless its URI names a {@code dataSource}.
  * <p>
  * Per statement, one flusher takes whatever has queued up (at most {@code maxBatch} events) while
  * the previous batch was committing, so batches grow with load and a lone request waits for no one.
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public class GroupCommit implements Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+
+    /** The registry name of the pool the statements run on (Database#applyDataSource), unless their URI names one. */
+    public static final String DATA_SOURCE = "applyDataSource";
 
     private final CamelContext context;
     private final boolean enabled;
@@ -92,7 +96,8 @@ public class GroupCommit implements Service {
     List<Map<String, Object>> execute(String uri, String events) throws Exception {
         Producer producer = producers.computeIfAbsent(uri, u -> {
             try {
-                Producer created = context.getEndpoint(u).createProducer();
+                String onPool = u.contains("dataSource=") ? u : u + (u.contains("?") ? "&" : "?") + "dataSource=#" + DATA_SOURCE;
+                Producer created = context.getEndpoint(onPool).createProducer();
                 ServiceHelper.startService(created);
                 return created;
             } catch (Exception e) {

@@ -126,4 +126,24 @@ class GroupCommitTest extends SharedAppTest {
         assertThat(app.count("av_organizations")).isEqualTo(11);
         assertThat(app.count("orgsync_events")).isEqualTo(12);
     }
+
+    @Test
+    void statementsRunOnTheApplyPoolPlannedOnceAndTheRestOnTheGeneralPool() throws Exception {
+        ObjectNode e = Fixtures.seed("tenant.created");
+        assertThat(app.postSync(e).status()).isEqualTo(200);
+        // the apply statement ran on a connection of the apply pool, which plans statements once
+        assertThat(app.rows("SELECT 1 FROM pg_stat_activity WHERE application_name = 'orgsync-apply' AND query LIKE '%orgsync_record_all%'"))
+                .isNotEmpty();
+        try (java.sql.Connection c = app.camel().getRegistry().lookupByNameAndType(GroupCommit.DATA_SOURCE, javax.sql.DataSource.class).getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SHOW plan_cache_mode")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("force_generic_plan");
+        }
+        // the outbox and admin statements keep PostgreSQL's choice (a generic claim would join the whole outbox)
+        try (java.sql.Connection c = app.camel().getRegistry().lookupByNameAndType("dataSource", javax.sql.DataSource.class).getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SHOW plan_cache_mode")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("auto");
+        }
+    }
 }
