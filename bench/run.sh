@@ -56,7 +56,6 @@ READY_MS=$(( ($(date +%s%N) - START) / 1000000 ))
 DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/orgsync.log" | head -1)
 
 if [ "$SOURCE" = authvital ]; then KEY="$WORK/dev/authvital-dev-key.jwk.json"; else KEY=$CLERK_SECRET; fi
-java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/bench" "$EVENTS" "$TENANTS" bench
 PHASES="$WORK/bench"
 if [ "$WARMUP" -gt 0 ]; then
   java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/warm" "$WARMUP" \
@@ -90,6 +89,8 @@ if [ "$WARMUP" -gt 0 ]; then
   send "$WORK/warm" "$WARMUP" "$MARK"
   MARK=$(echo "$SPAN" | awk '{print $4}')
 fi
+# generated only now: signatures are fresh for 5 minutes, and a warm-up can take longer than that
+java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/bench" "$EVENTS" "$TENANTS" bench
 # --profile: async-profiler (from Maven Central) samples the JVM's CPU during the measured phase only
 [ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"start,event=itimer,interval=1ms\"" > /dev/null
 JVM_CPU0=$(cpu_of /proc/$PID/stat); PG_CPU0=$(cpu_of $(pg_stats))
