@@ -60,7 +60,7 @@ public final class Database implements Service {
             password = null;
             LOG.info("Embedded PostgreSQL in {} at {} (user postgres)", settings.embeddedDirectory(), url);
         }
-        HikariDataSource dataSource = new HikariDataSource(pool("orgsync", url, user, password, settings, settings.poolSize(), false));
+        HikariDataSource dataSource = new HikariDataSource(pool("orgsync", url, user, password, settings, false));
         try {
             Flyway.configure()
                     .dataSource(dataSource)
@@ -74,7 +74,7 @@ public final class Database implements Service {
             }
             throw e;
         }
-        HikariDataSource applyDataSource = new HikariDataSource(pool("orgsync-apply", url, user, password, settings, settings.poolSize(), true));
+        HikariDataSource applyDataSource = new HikariDataSource(pool("orgsync-apply", url, user, password, settings, true));
         return new Database(embedded, dataSource, applyDataSource);
     }
 
@@ -85,8 +85,7 @@ public final class Database implements Service {
      * every run, which costs more than a small batch's execution. The general pool keeps custom plans,
      * which the outbox claims need (a generic plan of a claim joins the whole outbox).
      */
-    private static HikariConfig pool(String name, String url, String user, String password, Settings settings, int size,
-                                     boolean planOnce) {
+    private static HikariConfig pool(String name, String url, String user, String password, Settings settings, boolean planOnce) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(name);
         config.setJdbcUrl(url);
@@ -94,8 +93,8 @@ public final class Database implements Service {
         if (password != null && !password.isEmpty()) {
             config.setPassword(password);
         }
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(Math.min(size, 4));
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setMinimumIdle(Math.min(settings.poolSize(), 4));
         // a webhook waits this long for a connection, then is answered 503 (or spooled)
         config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
         config.setInitializationFailTimeout(-1);
