@@ -84,8 +84,12 @@ class OutboxResilienceTest {
     void twoContextsOnOneDatabaseShareTheOutboxWithoutADoubleDelivery() {
         siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204).withFixedDelay(20)));
         String db = TestDatabase.newDatabaseUrl();
-        OrgsyncApp a = start(db, properties("200"));
-        OrgsyncApp b = start(db, properties("200"));
+        // one row per claim: an instance alone would need 40 polls, so both take part whatever
+        // the phase of their timers (with whole batches one instance could win every claim)
+        Map<String, String> oneRowPerClaim = properties("200");
+        oneRowPerClaim.put("orgsync.outbox.batch-size", "1");
+        OrgsyncApp a = start(db, oneRowPerClaim);
+        OrgsyncApp b = start(db, oneRowPerClaim);
         int events = 0;
         for (int tenant = 0; tenant < 10; tenant++) {
             for (int n = 0; n < 4; n++) {
