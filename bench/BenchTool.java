@@ -28,6 +28,8 @@ import com.nimbusds.jose.jwk.RSAKey;
  *   generate authvital KEY_FILE OUT_DIR EVENTS TENANTS   signed AuthVital events, both channels, shuffled
  *   generate clerk SECRET OUT_DIR EVENTS TENANTS         Svix-signed Clerk organisation and membership events
  *   check authvital|clerk JDBC_URL OUT_DIR               the database against OUT_DIR/expected.json; prints mismatches
+ *   wait JDBC_URL EVENTS TIMEOUT_S [AFTER]                 until the event log holds EVENTS; prints their receive span
+ *   drain JDBC_URL TIMEOUT_S AFTER                         until the outbox has no pending row; prints the fan-out's span
  */
 public class BenchTool {
 
@@ -39,6 +41,7 @@ public class BenchTool {
                     args.length > 6 ? args[6] : "bench");
             case "check" -> check(args[1], args[2], Arrays.stream(args, 3, args.length).map(Path::of).toList());
             case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity");
+            case "drain" -> drain(args[1], Long.parseLong(args[2]), args[3]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -197,6 +200,29 @@ public class BenchTool {
                     }
                 }
                 Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * Waits until the outbox has no pending row (every event dispatched and delivered to each of its
+     * targets, or dead) or the timeout; prints "DRAIN <pending rows left> <seconds from the first receipt
+     * after {@code after} to the last row done>", the span the fan-out took for those events.
+     */
+    static void drain(String url, long timeoutSeconds, String after) throws Exception {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM orgsync_outbox WHERE status = 'pending'), "
+                        + "extract(epoch FROM (SELECT max(done_at) FROM orgsync_outbox) "
+                        + "- (SELECT min(received_at) FROM orgsync_events WHERE received_at > '" + after + "'))")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0 || System.nanoTime() > deadline) {
+                        System.out.printf("DRAIN %d %.3f%n", rs.getLong(1), rs.getDouble(2));
+                        return;
+                    }
+                }
+                Thread.sleep(200);
             }
         }
     }

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The throughput benchmark (README, "Throughput"). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
-#                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE]
+#                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain]
 # Builds the jar if needed, installs wrk (Debian) if missing, starts the jar on a fresh embedded
 # PostgreSQL with durable settings (fsync and synchronous_commit on) and its development JWKS,
 # generates the signed events, sends each once at a fixed concurrency, checks the database against
-# the expected final state and prints one summary line.
+# the expected final state and prints one summary line. --drain also waits for the fan-out to
+# deliver every event (after the warm-up too, so the measured phase starts on an empty outbox) and
+# adds fanout_events_per_s: the measured events over the span from the first receipt to the last delivery.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE=
+SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -20,6 +22,7 @@ while [ $# -gt 0 ]; do
     --no-group-commit) GROUP_COMMIT=false; shift ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --profile) PROFILE=$(realpath -m "$2"); shift 2 ;;
+    --drain) DRAIN=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -88,6 +91,7 @@ MARK=-infinity
 if [ "$WARMUP" -gt 0 ]; then
   send "$WORK/warm" "$WARMUP" "$MARK"
   MARK=$(echo "$SPAN" | awk '{print $4}')
+  [ "$DRAIN" = false ] || java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 600 -infinity > /dev/null
 fi
 # generated only now: signatures are fresh for 5 minutes, and a warm-up can take longer than that
 java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/bench" "$EVENTS" "$TENANTS" bench
@@ -98,6 +102,11 @@ send "$WORK/bench" $(( WARMUP + EVENTS )) "$MARK"
 [ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"stop,collapsed,file=$PROFILE\"" > /dev/null
 JVM_CPU=$(awk -v a="$JVM_CPU0" -v b="$(cpu_of /proc/$PID/stat)" 'BEGIN { printf "%.2f", b - a }')
 PG_CPU=$(awk -v a="$PG_CPU0" -v b="$(cpu_of $(pg_stats))" 'BEGIN { printf "%.2f", b - a }')
+FANOUT=
+if [ "$DRAIN" = true ]; then
+  DRAINED=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK")
+  FANOUT=$(echo "$DRAINED" | awk -v e="$EVENTS" '{ printf " fanout_events_per_s=%.0f fanout_pending=%d", ($3 > 0 ? e / $3 : 0), $2 }')
+fi
 grep -E 'Socket errors|Non-2xx' "$WORK/bench/wrk.txt" || true
 RESULT=$(grep '^RESULT' "$WORK/bench/wrk.txt")
 RSS_KB=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
@@ -113,4 +122,4 @@ eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / 
 # CPU per event (ms), JVM and PostgreSQL, over the run: where the two cores went
 cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
-echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg/"
+echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg$FANOUT/"

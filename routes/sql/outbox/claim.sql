@@ -4,11 +4,11 @@
 -- waiting for its retry holds back the tenant's later rows, and so does an older event of the
 -- tenant not yet dispatched (its rows do not exist yet), so side effects keep event order.
 -- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
--- Used by the route template outbox-target.
+-- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx, V8.) Used by the route template outbox-target.
 WITH due AS (
     SELECT o.id
     FROM orgsync_outbox o
-    WHERE o.target = :#${variable.target} AND o.status = 'pending' AND o.next_attempt_at <= now()
+    WHERE o.target = :#${variable.target} AND o.target <> 'dispatch' AND o.status = 'pending' AND o.next_attempt_at <= now()
       AND (o.lease_until IS NULL OR o.lease_until < now())
       AND NOT EXISTS (SELECT 1 FROM orgsync_outbox p
                       WHERE p.target IN (o.target, 'dispatch') AND p.order_key = o.order_key AND p.status = 'pending'

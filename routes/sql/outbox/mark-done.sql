@@ -1,4 +1,7 @@
--- A delivered row: done. Only while this instance still holds the lease. Used by the route template outbox-target.
+-- The rows a claim delivered (variable doneIds, comma-separated ids): done, in one statement.
+-- Only rows this instance still holds (a held row has a lease; done and rescheduled rows have none,
+-- and the condition leaves the plan to the primary key, V8). Used by the route template outbox-target.
 UPDATE orgsync_outbox
 SET status = 'done', done_at = now(), lease_until = NULL, error_category = NULL, last_error = NULL
-WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND status = 'pending'
+WHERE id = ANY (CAST(string_to_array(:#${variable.doneIds}, ',') AS bigint[]))
+  AND lease_owner = :#${variable.owner} AND lease_until IS NOT NULL

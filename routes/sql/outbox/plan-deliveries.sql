@@ -1,16 +1,26 @@
--- Turns one claimed 'dispatch' row into one pending row per target the dispatcher chose
--- (variable targets, comma-separated) and marks the dispatch row done, in one statement.
+-- Turns the claimed 'dispatch' rows into one pending row per target the dispatcher chose and marks
+-- the dispatch rows done, in one statement for the whole claim. Input: variable plans, a JSON array
+-- of {"id": <dispatch row id>, "targets": "<comma-separated targets>"}. The target rows are added in
+-- event order (the dispatch rows' order), which the claims keep per tenant.
 -- Idempotent: a target row exists once per event (constraint orgsync_outbox_once), so a dispatch
--- repeated after a crash adds nothing. Used by route outbox-dispatcher.
-WITH planned AS (
+-- repeated after a crash adds nothing; only rows this instance still holds (leased) are marked done.
+-- The rows are looked up as "id = ANY (ids)" so that the primary key serves them whatever the
+-- table's statistics say (V8). Used by route outbox-dispatcher.
+WITH plan AS (
+    SELECT CAST(p ->> 'id' AS bigint) AS id, p ->> 'targets' AS targets
+    FROM jsonb_array_elements(CAST(:#${variable.plans} AS jsonb)) AS p
+),
+planned AS (
     INSERT INTO orgsync_outbox (event_pk, target, order_key, event_type, occurred_at)
     SELECT d.event_pk, t.target, d.order_key, d.event_type, d.occurred_at
-    FROM orgsync_outbox d,
-         unnest(string_to_array(:#${variable.targets}, ',')) AS t(target)
-    WHERE d.id = CAST(:#${variable.outboxId} AS bigint) AND t.target <> ''
+    FROM orgsync_outbox d
+    JOIN plan ON plan.id = d.id
+    CROSS JOIN LATERAL unnest(string_to_array(plan.targets, ',')) WITH ORDINALITY AS t(target, k)
+    WHERE d.id = ANY (ARRAY(SELECT id FROM plan)) AND t.target <> ''
+    ORDER BY d.id, t.k
     ON CONFLICT ON CONSTRAINT orgsync_outbox_once DO NOTHING
     RETURNING 1
 )
 UPDATE orgsync_outbox
 SET status = 'done', done_at = now(), lease_until = NULL
-WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND status = 'pending'
+WHERE id = ANY (ARRAY(SELECT id FROM plan)) AND lease_owner = :#${variable.owner} AND lease_until IS NOT NULL

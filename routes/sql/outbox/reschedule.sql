@@ -7,4 +7,4 @@ SET status = :#${variable.retryStatus},
     error_category = :#${variable.errorCategory},
     last_error = :#${variable.errorMessage},
     lease_until = NULL
-WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND status = 'pending'
+WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND lease_until IS NOT NULL

@@ -18,13 +18,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The outbox across restarts and instances: retries survive a stop, two instances never deliver one row twice. */
+/**
+ * The outbox across restarts and instances: retries survive a stop, two instances never deliver one
+ * row twice, and a backlog drains within a poll, a claim at a time, each claim one statement.
+ */
 class OutboxResilienceTest {
 
     static final Duration WAIT = Duration.ofSeconds(30);
@@ -116,5 +120,58 @@ class OutboxResilienceTest {
                 .collect(Collectors.groupingBy(id -> id.substring(0, id.lastIndexOf('_')), Collectors.toList()));
         byTenant.values().forEach(ids -> assertThat(ids).isSorted());
         assertThat(byTenant).hasSize(10);
+    }
+
+    @Test
+    void aBacklogDrainsWithinOnePollOneStatementPerClaimAndAFailedRowHoldsBackNoOther() {
+        // every delivery answered 204 but one, which the SIEM refuses (503, retry in 10 minutes)
+        siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204)));
+        siem.stubFor(post(urlEqualTo("/audit")).withHeader("Idempotency-Key", equalTo("evt_b3_0"))
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "600")));
+        Map<String, String> p = properties("60000");
+        // a poll every 5 s: one row of a tenant per claim, so tenant a's 30 events would take 30 polls
+        // (150 s) without the claims that follow a claim at once
+        p.put("orgsync.outbox.poll-ms", "5000");
+        p.put("orgsync.outbox.dispatch-batch-size", "5");
+        p.put("orgsync.outbox.max-claims-per-poll", "50");
+        OrgsyncApp app = start(TestDatabase.newDatabaseUrl(), p);
+        List<String> tenantA = new ArrayList<>();
+        for (int n = 0; n < 30; n++) {
+            tenantA.add(String.format("evt_a_%02d", n));
+        }
+        List<String> ids = new ArrayList<>(tenantA);
+        for (int tenant = 0; tenant < 10; tenant++) {
+            ids.add("evt_b" + tenant + "_0");
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            String tenant = "tnt_" + id.substring(4, id.lastIndexOf('_'));
+            ObjectNode event = Fixtures.seed("tenant.updated");
+            event.put("id", id).put("tenant_id", tenant)
+                    .put("timestamp", java.time.Instant.parse("2026-11-20T10:00:00Z").plusSeconds(i).toString());
+            ((ObjectNode) event.get("data")).put("tenant_id", tenant);
+            assertThat(app.postSync(event).status()).isEqualTo(200);
+        }
+        int delivered = ids.size() - 1;
+        OrgsyncApp.await("every audit line but the refused one", () -> app.outbox("audit-sink", "done") == delivered, WAIT);
+
+        // tenant a's lines in event order, each once; the refused row waits for its retry, alone
+        List<String> posted = siem.findAll(postRequestedFor(urlEqualTo("/audit"))).stream()
+                .sorted((x, y) -> x.getLoggedDate().compareTo(y.getLoggedDate()))
+                .map(r -> r.getHeader("Idempotency-Key")).toList();
+        assertThat(posted.stream().filter(tenantA::contains).toList()).isEqualTo(tenantA);
+        assertThat(posted).doesNotHaveDuplicates();
+        assertThat(app.row("SELECT o.status, o.error_category FROM orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk "
+                + "WHERE o.target = 'audit-sink' AND e.event_id = 'evt_b3_0'"))
+                .containsEntry("status", "pending").containsEntry("error_category", "retryable");
+        // the dispatcher planned five events per statement (a statement's rows share its done_at)
+        List<Long> perDispatch = app.rows("SELECT count(*) AS n FROM orgsync_outbox WHERE target = 'dispatch' GROUP BY done_at")
+                .stream().map(r -> ((Number) r.get("n")).longValue()).toList();
+        assertThat(perDispatch).allMatch(n -> n <= 5).contains(5L);
+        assertThat(perDispatch.stream().mapToLong(Long::longValue).sum()).isEqualTo(ids.size());
+        // a target's claim marked the rows it delivered done together: one statement for several
+        List<Long> perDone = app.rows("SELECT count(*) AS n FROM orgsync_outbox WHERE target = 'audit-sink' AND status = 'done' "
+                + "GROUP BY done_at").stream().map(r -> ((Number) r.get("n")).longValue()).toList();
+        assertThat(perDone).anyMatch(n -> n > 1);
     }
 }

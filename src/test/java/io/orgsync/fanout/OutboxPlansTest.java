@@ -1,0 +1,106 @@
+package io.orgsync.fanout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.orgsync.support.OrgsyncApp;
+import io.orgsync.support.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The outbox statements' plans on a database that has no statistics of the outbox yet (fresh, or
+ * grown faster than autovacuum analyses it): PostgreSQL then estimates one row everywhere, and only
+ * the indexes decide. A claim's "older pending row of this tenant?" probe must use the tenant's own
+ * index, and the done-marks the primary key; on any other index each costs a walk of the backlog
+ * (V8 tells the story). Checked with EXPLAIN of the routes' own SQL files, both plan kinds.
+ */
+class OutboxPlansTest {
+
+    static OrgsyncApp app;
+    static String url;
+
+    @BeforeAll
+    static void start() {
+        url = TestDatabase.newDatabaseUrl();
+        // the fan-out idle: nothing touches the outbox, which stays never analysed
+        app = OrgsyncApp.start(url, Map.of("orgsync.outbox.poll-ms", "3600000"));
+        // a backlog that grew before any ANALYZE: 3,000 events of 100 tenants, each with its dispatch
+        // row and two target rows (foreign key and triggers off for the synthetic rows)
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE orgsync_outbox SET (autovacuum_enabled = false)");
+            s.execute("SET session_replication_role = replica");
+            s.execute("INSERT INTO orgsync_outbox (event_pk, target, order_key, event_type, occurred_at) "
+                    + "SELECT g, t, 'tnt_' || (g % 100), 'tenant.updated', now() - make_interval(secs => 10000 - g) "
+                    + "FROM generate_series(1, 3000) AS g, unnest(ARRAY['dispatch', 'archive', 'audit-sink']) AS t");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    /** The plan of a routes/sql/outbox file, its named parameters in order bound to the given literals. */
+    static String plan(String file, boolean generic, String... values) throws Exception {
+        String sql = Files.readString(Path.of("routes/sql/outbox", file));
+        for (int i = 0; i < values.length; i++) {
+            // a generic plan is made for $n parameters (as the JDBC driver's prepared statements send them)
+            String bound = generic ? "$" + (i + 1) : values[i];
+            sql = sql.replaceFirst(":#\\$\\{variable\\.\\w+}", java.util.regex.Matcher.quoteReplacement(bound));
+        }
+        assertThat(sql).doesNotContain(":#${");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("SET plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
+            try (ResultSet stats = s.executeQuery("SELECT reltuples FROM pg_class WHERE relname = 'orgsync_outbox'")) {
+                stats.next();
+                assertThat(stats.getDouble(1)).as("the outbox was never analysed").isLessThan(0);
+            }
+            StringBuilder plan = new StringBuilder();
+            String explain = "EXPLAIN (COSTS OFF) " + sql;
+            if (generic) {
+                s.execute("PREPARE planned AS " + sql);
+                explain = "EXPLAIN (COSTS OFF) EXECUTE planned(" + String.join(", ", values) + ")";
+            }
+            try (ResultSet rs = s.executeQuery(explain)) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
+    }
+
+    @Test
+    void aTargetClaimProbesEachTenantOnItsOwnIndex() throws Exception {
+        for (boolean generic : new boolean[] {false, true}) {
+            String plan = plan("claim.sql", generic, "'audit-sink'", "50", "'me'", "60");
+            assertThat(plan).contains("Index Scan using orgsync_outbox_next_idx on orgsync_outbox o");
+            // the NOT EXISTS probe: tenant (order_key) in the index condition, not in a filter
+            String probe = plan.lines().dropWhile(l -> !l.contains("on orgsync_outbox p")).limit(2).collect(Collectors.joining("\n"));
+            assertThat(probe).contains("orgsync_outbox_order_idx").containsPattern("Index Cond: .*order_key = o(_\\d+)?\\.order_key");
+            assertThat(plan).doesNotContain("Seq Scan on orgsync_outbox");
+        }
+    }
+
+    @Test
+    void doneMarksAndReschedulesFindTheirRowsByPrimaryKey() throws Exception {
+        assertThat(plan("mark-done.sql", false, "'1,2,3'", "'me'")).contains("orgsync_outbox_pkey");
+        assertThat(plan("reschedule.sql", false, "'pending'", "1", "'retryable'", "'boom'", "1", "'me'"))
+                .contains("orgsync_outbox_pkey");
+        String planning = plan("plan-deliveries.sql", false, "'[{\"id\": 1, \"targets\": \"archive\"}]'", "'me'");
+        assertThat(planning).contains("orgsync_outbox_pkey").doesNotContain("Seq Scan on orgsync_outbox")
+                .doesNotContain("orgsync_outbox_order_idx").doesNotContain("orgsync_outbox_next_idx");
+    }
+}
