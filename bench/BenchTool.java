@@ -199,7 +199,7 @@ public class BenchTool {
                         return;
                     }
                 }
-                Thread.sleep(100);
+                Thread.sleep(500); // a count of the whole event log: not too often, it shares the cores
             }
         }
     }
@@ -222,7 +222,7 @@ public class BenchTool {
                         return;
                     }
                 }
-                Thread.sleep(200);
+                Thread.sleep(500);
             }
         }
     }
