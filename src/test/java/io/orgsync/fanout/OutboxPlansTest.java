@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 
 import io.orgsync.support.OrgsyncApp;
@@ -42,7 +44,7 @@ class OutboxPlansTest {
             s.execute("INSERT INTO orgsync_outbox (event_pk, target, order_key, event_type, occurred_at) "
                     + "SELECT g, t, 'tnt_' || (g % 100), 'tenant.updated', now() - make_interval(secs => 10000 - g) "
                     + "FROM generate_series(1, 3000) AS g, unnest(ARRAY['dispatch', 'archive', 'audit-sink']) AS t");
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -58,7 +60,7 @@ class OutboxPlansTest {
         for (int i = 0; i < values.length; i++) {
             // a generic plan is made for $n parameters (as the JDBC driver's prepared statements send them)
             String bound = generic ? "$" + (i + 1) : values[i];
-            sql = sql.replaceFirst(":#\\$\\{variable\\.\\w+}", java.util.regex.Matcher.quoteReplacement(bound));
+            sql = sql.replaceFirst(":#\\$\\{variable\\.\\w+}", Matcher.quoteReplacement(bound));
         }
         assertThat(sql).doesNotContain(":#${");
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {

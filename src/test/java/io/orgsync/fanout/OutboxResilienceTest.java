@@ -1,6 +1,7 @@
 package io.orgsync.fanout;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -148,7 +149,7 @@ class OutboxResilienceTest {
             String tenant = "tnt_" + id.substring(4, id.lastIndexOf('_'));
             ObjectNode event = Fixtures.seed("tenant.updated");
             event.put("id", id).put("tenant_id", tenant)
-                    .put("timestamp", java.time.Instant.parse("2026-11-20T10:00:00Z").plusSeconds(i).toString());
+                    .put("timestamp", Instant.parse("2026-11-20T10:00:00Z").plusSeconds(i).toString());
             ((ObjectNode) event.get("data")).put("tenant_id", tenant);
             assertThat(app.postSync(event).status()).isEqualTo(200);
         }
