@@ -30,6 +30,8 @@ import com.nimbusds.jose.jwk.RSAKey;
  *   check authvital|clerk JDBC_URL OUT_DIR               the database against OUT_DIR/expected.json; prints mismatches
  *   wait JDBC_URL EVENTS TIMEOUT_S [AFTER]                 until the event log holds EVENTS; prints their receive span
  *   drain JDBC_URL TIMEOUT_S AFTER                         until the outbox has no pending row; prints the fan-out's span
+ *   sqlcost JDBC_URL SECONDS                               the apply statement alone, at batch sizes 1 to 64: what a
+ *                                                          statement and an event cost PostgreSQL (wall time, backend CPU)
  */
 public class BenchTool {
 
@@ -42,6 +44,7 @@ public class BenchTool {
             case "check" -> check(args[1], args[2], Arrays.stream(args, 3, args.length).map(Path::of).toList());
             case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity");
             case "drain" -> drain(args[1], Long.parseLong(args[2]), args[3]);
+            case "sqlcost" -> sqlCost(args[1], Double.parseDouble(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -225,6 +228,91 @@ public class BenchTool {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /**
+     * What PostgreSQL spends on routes/sql/authvital/apply-tenant.sql, run as the application runs it
+     * (JDBC, one connection, a prepared statement with a generic plan, every statement committed
+     * durably), for batches of 1, 4, 16 and 64 tenant.updated events of distinct tenants copied from
+     * the event log under fresh dedupe keys. Prints a line per batch size: milliseconds per statement
+     * and per event, wall time and the CPU of the database backend (read from /proc: the database runs
+     * on this machine). The fixed cost of a statement against the cost of each event in it is what
+     * group commit's batch size trades (README, "Throughput").
+     */
+    static void sqlCost(String url, double seconds) throws Exception {
+        String sql = Files.readAllLines(Path.of("routes/sql/authvital/apply-tenant.sql")).stream()
+                .filter(line -> !line.startsWith("--"))
+                .reduce("", (a, b) -> a + b + "\n")
+                .replace(":#${variable.events}", "?");
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("prepareThreshold", "1");
+        props.setProperty("options", "-c plan_cache_mode=force_generic_plan");
+        try (Connection c = DriverManager.getConnection(url, props)) {
+            List<ObjectNode> templates = new ArrayList<>();
+            int backend;
+            try (Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT jsonb_build_object('dedupe_key', dedupe_key, 'source', source, 'channel', channel, "
+                        + "'event_id', event_id, 'type', event_type, 'key_id', key_id, 'data', data, 'headers', headers, "
+                        + "'raw_body', raw_body, 'tenant_id', tenant_id)::text FROM (SELECT id FROM av_organizations ORDER BY id LIMIT 64) AS o "
+                        + "CROSS JOIN LATERAL (SELECT * FROM orgsync_events e WHERE e.entity_type = 'organization' AND e.entity_id = o.id "
+                        + "AND e.event_type = 'tenant.updated' ORDER BY e.id DESC LIMIT 1) AS e")) {
+                    while (rs.next()) {
+                        templates.add((ObjectNode) JSON.readTree(rs.getString(1)));
+                    }
+                }
+                try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    backend = rs.getInt(1);
+                }
+            }
+            if (templates.size() < 64) {
+                throw new IllegalStateException("sqlcost needs tenant.updated events of 64 tenants in the event log; found " + templates.size());
+            }
+            long serial = 0;
+            try (java.sql.PreparedStatement apply = c.prepareStatement(sql)) {
+                for (int size : new int[] {1, 4, 16, 64}) {
+                    // a first second unmeasured: the plan is made and cached, the pages are read in
+                    for (boolean measured : new boolean[] {false, true}) {
+                        long cpu0 = cpuTicks(backend), t0 = System.nanoTime(), statements = 0;
+                        long until = t0 + (long) ((measured ? seconds : 1) * 1e9);
+                        while (System.nanoTime() < until) {
+                            var batch = JSON.createArrayNode();
+                            String now = Instant.now().toString();
+                            for (int i = 0; i < size; i++) {
+                                ObjectNode e = templates.get(i).deepCopy();
+                                e.put("dedupe_key", e.get("dedupe_key").asText() + ":sqlcost:" + (++serial));
+                                e.put("occurred_at", now);
+                                batch.add(e);
+                            }
+                            apply.setString(1, batch.toString());
+                            try (ResultSet rs = apply.executeQuery()) {
+                                while (rs.next()) {
+                                    // every event is new: one row each
+                                }
+                            }
+                            statements++;
+                        }
+                        if (measured) {
+                            double wallMs = (System.nanoTime() - t0) / 1e6 / statements;
+                            double cpuMs = (cpuTicks(backend) - cpu0) * 1000.0 / CLOCK_TICKS / statements;
+                            System.out.printf("SQLCOST batch=%d statements=%d wall_ms_per_statement=%.3f wall_ms_per_event=%.3f "
+                                    + "pg_cpu_ms_per_statement=%.3f pg_cpu_ms_per_event=%.3f%n",
+                                    size, statements, wallMs, wallMs / size, cpuMs, cpuMs / size);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static final int CLOCK_TICKS = 100; // USER_HZ, as /proc reports times on Linux
+
+    /** User and system CPU time of a process, in clock ticks, from /proc/PID/stat. */
+    static long cpuTicks(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
     }
 
     /** Compares the database with the expected state of every phase (each a directory generate wrote). */

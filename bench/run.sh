@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The throughput benchmark (README, "Throughput"). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
-#                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain]
+#                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain] [--sql-cost]
 # Builds the jar if needed, installs wrk (Debian) if missing, starts the jar on a fresh embedded
 # PostgreSQL with durable settings (fsync and synchronous_commit on) and its development JWKS,
 # generates the signed events, sends each once at a fixed concurrency, checks the database against
 # the expected final state and prints one summary line. --drain also waits for the fan-out to
 # deliver every event (after the warm-up too, so the measured phase starts on an empty outbox) and
 # adds fanout_events_per_s: the measured events over the span from the first receipt to the last delivery.
+# --sql-cost then runs the tenant apply statement alone on the same database at batches of 1, 4, 16
+# and 64 events and prints a SQLCOST line each: wall time and PostgreSQL CPU per statement and per event.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false
+SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false SQL_COST=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --profile) PROFILE=$(realpath -m "$2"); shift 2 ;;
     --drain) DRAIN=true; shift ;;
+    --sql-cost) SQL_COST=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -123,3 +126,5 @@ eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / 
 cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg$FANOUT/"
+# after the summary: the statement's own cost, on the database the run filled (AuthVital events only)
+[ "$SQL_COST" = false ] || [ "$SOURCE" != authvital ] || java -cp target/orgsync.jar bench/BenchTool.java sqlcost "$DB_URL" 5

@@ -37,7 +37,7 @@ class OutboxPlansTest {
         // the fan-out idle: nothing touches the outbox, which stays never analysed
         app = OrgsyncApp.start(url, Map.of("orgsync.outbox.poll-ms", "3600000"));
         // a backlog that grew before any ANALYZE: 3,000 events of 100 tenants, each with its dispatch
-        // row and two target rows (foreign key and triggers off for the synthetic rows)
+        // row and two target rows (triggers off for the synthetic rows)
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("ALTER TABLE orgsync_outbox SET (autovacuum_enabled = false)");
             s.execute("SET session_replication_role = replica");
