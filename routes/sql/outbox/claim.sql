@@ -4,15 +4,22 @@
 -- waiting for its retry holds back the tenant's later rows, and so does an older event of the
 -- tenant not yet dispatched (its rows do not exist yet), so side effects keep event order.
 -- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
--- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx, V8.) Used by the route template outbox-target.
+-- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx, V8.) The "older pending row of
+-- the tenant?" probe (the target's own rows and dispatch rows) is a subquery run per candidate row
+-- with its values, so it always looks the tenant up in orgsync_outbox_order_idx. As a NOT EXISTS,
+-- PostgreSQL turned it into an anti-join and, when its statistics were taken while nothing was
+-- pending (a quiet moment after a drained burst), rescanned the whole pending backlog for each
+-- candidate instead: a claim of 88 rows took 78 s (OutboxPlansTest).
+-- Used by the route template outbox-target.
 WITH due AS (
     SELECT o.id
     FROM orgsync_outbox o
     WHERE o.target = :#${variable.target} AND o.target <> 'dispatch' AND o.status = 'pending' AND o.next_attempt_at <= now()
       AND (o.lease_until IS NULL OR o.lease_until < now())
-      AND NOT EXISTS (SELECT 1 FROM orgsync_outbox p
-                      WHERE p.target IN (o.target, 'dispatch') AND p.order_key = o.order_key AND p.status = 'pending'
-                        AND (p.occurred_at, p.id) < (o.occurred_at, o.id))
+      AND (SELECT p.id FROM orgsync_outbox p
+           WHERE p.target IN (o.target, 'dispatch') AND p.order_key = o.order_key AND p.status = 'pending'
+             AND (p.occurred_at, p.id) < (o.occurred_at, o.id)
+           LIMIT 1) IS NULL
     ORDER BY o.occurred_at, o.id
     LIMIT CAST(:#${variable.batchSize} AS integer)
     FOR UPDATE SKIP LOCKED
