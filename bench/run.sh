@@ -126,5 +126,18 @@ eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / 
 cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg$FANOUT/"
-# after the summary: the statement's own cost, on the database the run filled (AuthVital events only)
-[ "$SQL_COST" = false ] || [ "$SOURCE" != authvital ] || java -cp target/orgsync.jar bench/BenchTool.java sqlcost "$DB_URL" 5
+# after the summary: the statement's own cost, on the database the run filled (AuthVital events only),
+# the jar restarted on it with the fan-out idle so that nothing else runs meanwhile
+if [ "$SQL_COST" = true ] && [ "$SOURCE" = authvital ]; then
+  kill $PID; wait $PID 2>/dev/null || true
+  ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_SPOOL_DIR=$WORK/spool \
+  ORGSYNC_OUTBOX_POLL_MS=3600000 CLERK_WEBHOOK_SECRET=$CLERK_SECRET \
+    java -Xms256m -Xmx256m -XX:+UseSerialGC -jar target/orgsync.jar > "$WORK/orgsync-sqlcost.log" 2>&1 &
+  PID=$!
+  until grep -q "started in" "$WORK/orgsync-sqlcost.log"; do
+    kill -0 $PID 2>/dev/null || { cat "$WORK/orgsync-sqlcost.log"; exit 1; }
+    sleep 0.05
+  done
+  DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/orgsync-sqlcost.log" | head -1)
+  java -cp target/orgsync.jar bench/BenchTool.java sqlcost "$DB_URL" 5
+fi
