@@ -46,20 +46,26 @@ if [ -n "$PROFILE" ]; then
   AP_LIB="$WORK/linux-x64/libasyncProfiler.so"
   JAVA_OPTS="${JAVA_OPTS:-} -agentpath:$AP_LIB"
 fi
-START=$(date +%s%N)
-ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true \
-ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
-ORGSYNC_ARCHIVE_DIR=$WORK/archive ORGSYNC_AUDIT_DIR=$WORK/audit ORGSYNC_PROVISIONING_DIR=$WORK/tenants \
-ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16} \
-  java -Xms256m -Xmx256m -XX:+UseSerialGC ${JAVA_OPTS:-} -jar target/orgsync.jar > "$WORK/orgsync.log" 2>&1 &
-PID=$!
+# start_jar <log> [VAR=value …]: starts the jar on the run's folders and database (extra settings
+# after the log file), waits until it is ready; sets PID and DB_URL
+start_jar() {
+  local log=$1; shift
+  env ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true \
+    ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
+    ORGSYNC_ARCHIVE_DIR=$WORK/archive ORGSYNC_AUDIT_DIR=$WORK/audit ORGSYNC_PROVISIONING_DIR=$WORK/tenants \
+    ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16} "$@" \
+    java -Xms256m -Xmx256m -XX:+UseSerialGC ${JAVA_OPTS:-} -jar target/orgsync.jar > "$log" 2>&1 &
+  PID=$!
+  until grep -q "started in" "$log"; do
+    kill -0 $PID 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 0.05
+  done
+  DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$log" | head -1)
+}
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-until grep -q "started in" "$WORK/orgsync.log"; do
-  kill -0 $PID 2>/dev/null || { cat "$WORK/orgsync.log"; exit 1; }
-  sleep 0.05
-done
+START=$(date +%s%N)
+start_jar "$WORK/orgsync.log"
 READY_MS=$(( ($(date +%s%N) - START) / 1000000 ))
-DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/orgsync.log" | head -1)
 
 if [ "$SOURCE" = authvital ]; then KEY="$WORK/dev/authvital-dev-key.jwk.json"; else KEY=$CLERK_SECRET; fi
 PHASES="$WORK/bench"
@@ -130,14 +136,6 @@ echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_C
 # the jar restarted on it with the fan-out idle so that nothing else runs meanwhile
 if [ "$SQL_COST" = true ] && [ "$SOURCE" = authvital ]; then
   kill $PID; wait $PID 2>/dev/null || true
-  ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_SPOOL_DIR=$WORK/spool \
-  ORGSYNC_OUTBOX_POLL_MS=3600000 CLERK_WEBHOOK_SECRET=$CLERK_SECRET \
-    java -Xms256m -Xmx256m -XX:+UseSerialGC -jar target/orgsync.jar > "$WORK/orgsync-sqlcost.log" 2>&1 &
-  PID=$!
-  until grep -q "started in" "$WORK/orgsync-sqlcost.log"; do
-    kill -0 $PID 2>/dev/null || { cat "$WORK/orgsync-sqlcost.log"; exit 1; }
-    sleep 0.05
-  done
-  DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$WORK/orgsync-sqlcost.log" | head -1)
+  JAVA_OPTS= start_jar "$WORK/orgsync-sqlcost.log" ORGSYNC_OUTBOX_POLL_MS=3600000
   java -cp target/orgsync.jar bench/BenchTool.java sqlcost "$DB_URL" 5
 fi

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The outbox statements' plans on a database that has no statistics of the outbox yet (fresh, or
  * grown faster than autovacuum analyses it): PostgreSQL then estimates one row everywhere, and only
- * the indexes decide. A claim's "older pending row of this tenant?" probe must use the tenant's own
+ * the indexes decide; and, for the claim, on one whose statistics were taken while nothing was
+ * pending, where the pending rows' indexes look empty. A claim's "older pending row of this tenant?" probe must use the tenant's own
  * index, and the done-marks the primary key; on any other index each costs a walk of the backlog
  * (V8 tells the story). Checked with EXPLAIN of the routes' own SQL files, both plan kinds.
  */
