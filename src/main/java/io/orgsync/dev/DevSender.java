@@ -1,5 +1,6 @@
 package io.orgsync.dev;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,7 +54,20 @@ public final class DevSender {
         Instant now = Instant.now();
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
-            ObjectNode event = (ObjectNode) mapper.readTree(file.toFile());
+            if (!Files.isRegularFile(file)) {
+                System.err.println("dev-send: no such file: " + file);
+                return 2;
+            }
+            ObjectNode event;
+            try {
+                event = mapper.readTree(file.toFile()) instanceof ObjectNode object ? object : null;
+            } catch (IOException e) {
+                event = null;
+            }
+            if (event == null) {
+                System.err.println("dev-send: not a JSON object: " + file);
+                return 2;
+            }
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")

@@ -52,13 +52,22 @@ class PackagedJarIT {
             Process send = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
                     "--url", "http://localhost:" + port + "/webhooks/authvital",
                     "--key-dir", work.resolve("dev").toString(),
-                    "../shared/fixtures/authvital-seed/tenant.created.json",
-                    "../shared/fixtures/authvital-system/application.created.json")
+                    "examples/events/authvital-seed/tenant.created.json",
+                    "examples/events/authvital-system/application.created.json")
                     .redirectErrorStream(true).start();
             String output = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(send.exitValue()).as(output).isZero();
             assertThat(output).contains("\"status\":\"applied\",\"event_id\":\"evt_test001\"").contains("application.created");
+
+            // a file that is not there: one line that says so, no stack trace
+            Process missing = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
+                    "--url", "http://localhost:" + port + "/webhooks/authvital", "--key-dir", work.resolve("dev").toString(),
+                    "examples/events/no-such-event.json").redirectErrorStream(true).start();
+            String missingOutput = new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(missing.exitValue()).isEqualTo(2);
+            assertThat(missingOutput.strip()).isEqualTo("dev-send: no such file: examples/events/no-such-event.json");
 
             HttpResponse<String> mirror = get("http://localhost:" + port + "/dev/mirror");
             assertThat(mirror.statusCode()).isEqualTo(200);
@@ -103,7 +112,7 @@ class PackagedJarIT {
             // an acknowledged event survives kill -9 of the JVM
             Process send = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
                     "--url", "http://localhost:" + port + "/webhooks/authvital", "--key-dir", work.resolve("dev").toString(),
-                    "../shared/fixtures/authvital-seed/tenant.updated.json").redirectErrorStream(true).start();
+                    "examples/events/authvital-seed/tenant.updated.json").redirectErrorStream(true).start();
             String output = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(output).contains("\"status\":\"applied\",\"event_id\":\"evt_test002\"");

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The sample bodies in ../shared/fixtures. */
+/** The sample bodies in examples/events (the README's demo sends the same files). */
 public final class Fixtures {
 
     public static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Path ROOT = Path.of("..", "shared", "fixtures");
+    private static final Path ROOT = Path.of("examples", "events");
 
     private Fixtures() {
     }
