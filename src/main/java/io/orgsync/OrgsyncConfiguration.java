@@ -22,8 +22,9 @@ import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.Provisioning;
 import io.orgsync.stripe.StripeBilling;
 import io.orgsync.dev.DevKeys;
+import io.orgsync.files.DurableFiles;
 import io.orgsync.webhook.EventSchemas;
-import io.orgsync.webhook.JsonHttpErrors;
+import io.orgsync.webhook.HttpFrontDoor;
 import io.orgsync.webhook.WebhookReceiver;
 import io.orgsync.webhook.WebhookGuard;
 import io.orgsync.webhook.WebhookReplies;
@@ -111,8 +112,11 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, clock));
 
-        context.addStartupListener(new JsonHttpErrors(Integer.parseInt(prop(context, "camel.server.port", "8080")),
-                Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576"))));
+        HttpFrontDoor frontDoor = new HttpFrontDoor(context, Integer.parseInt(prop(context, "camel.server.port", "8080")),
+                Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576")));
+        context.addService(frontDoor, true, true);
+        context.addStartupListener(frontDoor);
+        registry.bind("durableFiles", new DurableFiles());
         registry.bind("webhookGuard", new WebhookGuard());
         registry.bind("webhookReplies", new WebhookReplies());
         registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));

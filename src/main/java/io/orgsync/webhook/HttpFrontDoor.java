@@ -1,38 +1,76 @@
 package io.orgsync.webhook;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The answers Vert.x gives before a request reaches a route (a body above
- * {@code camel.server.max-body-size}, an unknown path) are plain text by default; every orgsync
- * error is JSON with a stable code, so these are too.
+ * The answers the public port gives before a request reaches a route. Vert.x answers them in
+ * in plain text or with an empty body; every orgsync answer is JSON with a stable code:
+ * <ul>
+ * <li><b>503 {@code not_ready}</b> (with {@code Retry-After}) while orgsync starts and while it
+ * shuts down. The HTTP server listens before the webhook routes exist, and they are gone before it
+ * closes: without this gate a sender saw 404 ("wrong URL", and a system webhook answered 404 is
+ * never sent again) or an empty 503 from a suspended route. The database is opened and migrated
+ * before the context starts, so "every route started" means ready.</li>
+ * <li>413 {@code body_too_large} above {@code camel.server.max-body-size}.</li>
+ * </ul>
+ * Installed on the router as soon as it exists: when this service starts (if the HTTP server
+ * started first), else when the routes have been warmed up, before any route consumer starts.
  */
-public class JsonHttpErrors implements ExtendedStartupListener {
+public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupListener {
 
+    private final CamelContext context;
     private final int port;
     private final long maxBodyBytes;
+    private final AtomicBoolean installed = new AtomicBoolean();
+    private volatile boolean routesStarted;
 
-    public JsonHttpErrors(int port, long maxBodyBytes) {
+    public HttpFrontDoor(CamelContext context, int port, long maxBodyBytes) {
+        this.context = context;
         this.port = port;
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    @Override
-    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-        // the router exists once the context has fully started
+    /** True when a webhook can be received and stored: every route started, the context not stopping. */
+    public boolean isOpen() {
+        return routesStarted && context.isStarted() && !context.isStopping();
     }
 
     @Override
-    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+    protected void doStart() {
+        install();
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext camelContext, boolean alreadyStarted) {
+        install();
+    }
+
+    @Override
+    public void onCamelContextFullyStarted(CamelContext camelContext, boolean alreadyStarted) {
+        install();
+        routesStarted = true;
+    }
+
+    private void install() {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
-        if (router == null) {
+        if (router == null || !installed.compareAndSet(false, true)) {
             return;
         }
-        // a failure handler on a catch-all route sees the failures of every route's body handler
-        router.route().order(Integer.MIN_VALUE).failureHandler(rc -> {
+        router.route().order(Integer.MIN_VALUE).handler(rc -> {
+            if (isOpen()) {
+                rc.next();
+            } else {
+                rc.response().putHeader("Retry-After", "5");
+                answer(rc, 503, "not_ready", "orgsync is starting or stopping; retry shortly");
+            }
+        }).failureHandler(rc -> {
+            // a failure handler on a catch-all route sees the failures of every route's body handler
             if (rc.statusCode() == 413) {
                 answer(rc, 413, "body_too_large", "The body is larger than " + maxBodyBytes + " bytes");
             } else {

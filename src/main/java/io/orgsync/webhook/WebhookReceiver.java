@@ -5,7 +5,10 @@ import java.time.Instant;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.files.UnreadableSpoolFile;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -67,9 +70,21 @@ public class WebhookReceiver<V> {
     }
 
     /** Restores the variables of an event read back from the spool (it was verified when spooled). */
-    public void fromSpool(Exchange exchange) throws Exception {
+    public void fromSpool(Exchange exchange) {
         String events = exchange.getMessage().getBody(String.class);
-        ObjectNode event = (ObjectNode) Json.MAPPER.readTree(events).get(0);
+        if (events == null || events.isBlank()) {
+            throw new UnreadableSpoolFile("the file is empty");
+        }
+        ObjectNode event;
+        try {
+            JsonNode array = Json.MAPPER.readTree(events);
+            event = array.isArray() && array.size() == 1 && array.get(0) instanceof ObjectNode o ? o : null;
+        } catch (JsonProcessingException e) {
+            throw new UnreadableSpoolFile("the file is not JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (event == null || !event.path("event_id").isTextual() || !event.path("type").isTextual()) {
+            throw new UnreadableSpoolFile("the file is not one canonical event as orgsync spools it");
+        }
         exchange.setVariable("eventId", event.get("event_id").textValue());
         exchange.setVariable("eventType", event.get("type").textValue());
         exchange.setVariable("events", events);

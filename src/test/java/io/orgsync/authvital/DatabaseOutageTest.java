@@ -72,6 +72,54 @@ class DatabaseOutageTest {
         }
     }
 
+    @Test
+    void pastItsCapTheSpoolAnswers503AndAnUnreadableSpoolFileIsMovedAsideWithItsReason() throws Exception {
+        Path dataDir = Files.createTempDirectory("orgsync-outage-pg");
+        int pgPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            pgPort = s.getLocalPort();
+        }
+        EmbeddedPostgres pg = start(dataDir, pgPort);
+        try (OrgsyncApp app = OrgsyncApp.start(pg.getJdbcUrl("postgres", "postgres"),
+                Map.of("orgsync.db.connect-timeout-ms", "500", "orgsync.spool.max-files", "1"))) {
+            Path spool = app.workDir.resolve("spool").resolve("authvital");
+            Path rejected = app.workDir.resolve("spool").resolve("rejected");
+            Files.createDirectories(spool);
+            // left by a crash mid-write, or damaged on disk: never applicable, never retried for ever
+            Files.write(spool.resolve("00000000-empty.json"), new byte[0]);
+            Files.writeString(spool.resolve("00000001-broken.json"), "[{\"event_id\": ");
+            OrgsyncApp.await("unreadable spool files moved aside", () -> jsonFilesQuietly(spool) == 0, Duration.ofSeconds(20));
+            assertThat(Files.readString(rejected.resolve("00000000-empty.json.reason"))).isEqualTo("the file is empty");
+            assertThat(Files.readString(rejected.resolve("00000001-broken.json.reason"))).startsWith("the file is not JSON");
+            assertThat(Files.readString(rejected.resolve("00000001-broken.json"))).isEqualTo("[{\"event_id\": ");
+
+            pg.close();
+            OrgsyncApp.Reply first = app.postSystem(Fixtures.system("tenant.created"), Instant.now());
+            assertThat(first.status()).as(first.raw()).isEqualTo(202);
+            OrgsyncApp.Reply full = app.postSystem(Fixtures.system("tenant.updated"), Instant.now());
+            assertThat(full.status()).as(full.raw()).isEqualTo(503);
+            assertThat(full.code()).isEqualTo("spool_full");
+            assertThat(jsonFiles(spool)).isEqualTo(1);
+            try (Stream<Path> leftovers = Files.list(spool)) {
+                assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".writing-"));
+            }
+
+            pg = start(dataDir, pgPort);
+            OrgsyncApp.await("the spooled event applied", () -> jsonFilesQuietly(spool) == 0, Duration.ofSeconds(30));
+            assertThat(app.row("SELECT name FROM av_organizations WHERE id = 'tnt_acme123'")).containsEntry("name", "Acme Corporation");
+        } finally {
+            pg.close();
+        }
+    }
+
+    static long jsonFilesQuietly(Path dir) {
+        try {
+            return jsonFiles(dir);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     static EmbeddedPostgres start(Path dataDir, int port) throws IOException {
         return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
     }

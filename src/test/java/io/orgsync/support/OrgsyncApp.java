@@ -93,14 +93,23 @@ public final class OrgsyncApp implements AutoCloseable {
     }
 
     public static OrgsyncApp start(String dbUrl, Map<String, String> overrides) {
-        OrgsyncApp app = new OrgsyncApp(dbUrl, overrides);
+        OrgsyncApp app = prepare(dbUrl, overrides);
+        app.boot();
+        return app;
+    }
+
+    /** The application with its ports and folders chosen, not started yet: {@link #boot()} starts it. */
+    public static OrgsyncApp prepare(String dbUrl, Map<String, String> overrides) {
+        return new OrgsyncApp(dbUrl, overrides);
+    }
+
+    public void boot() {
         try {
-            app.main.start();
+            main.start();
         } catch (Exception e) {
-            app.close();
+            close();
             throw new IllegalStateException("orgsync did not start", e);
         }
-        return app;
     }
 
     public CamelContext camel() {
