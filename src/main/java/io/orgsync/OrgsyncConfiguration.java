@@ -56,6 +56,13 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         Clock clock = Clock.systemUTC();
 
+        boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
+        String httpHost = prop(context, "camel.server.host", "0.0.0.0");
+        if (dev && !isLoopback(httpHost) && !Boolean.parseBoolean(prop(context, "orgsync.dev.allow-remote", "false"))) {
+            throw new IllegalStateException("Development mode serves /dev/mirror without authentication and trusts a key kept on disk, "
+                    + "so it listens on loopback only: set ORGSYNC_HTTP_HOST=127.0.0.1 (it is " + httpHost
+                    + "), or ORGSYNC_DEV_ALLOW_REMOTE=true to expose it anyway");
+        }
         Database database = Database.open(new Database.Settings(
                 prop(context, "orgsync.db.url", ""),
                 prop(context, "orgsync.db.user", "postgres"),
@@ -64,6 +71,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Integer.parseInt(prop(context, "orgsync.db.embedded-port", "0")),
                 Integer.parseInt(prop(context, "orgsync.db.pool-size", "16")),
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.connect-timeout-ms", "2000"))),
+                Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.statement-timeout-ms", "30000"))),
+                Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.socket-timeout-ms", "60000"))),
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
         context.addService(database, true, true);
         registry.bind("dataSource", database.dataSource());
@@ -74,11 +83,11 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         GroupCommit groupCommit = new GroupCommit(context,
                 Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
                 Integer.parseInt(prop(context, "orgsync.db.group-commit-max-events", "200")),
-                Long.parseLong(prop(context, "orgsync.db.group-commit-timeout-ms", "10000")));
+                Long.parseLong(prop(context, "orgsync.db.group-commit-timeout-ms", "10000")),
+                Integer.parseInt(prop(context, "orgsync.db.group-commit-max-queued", "2000")));
         context.addService(groupCommit, true, true);
         registry.bind("groupCommit", groupCommit);
 
-        boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
         DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));
         registry.bind("devKeys", devKeys);
         if (dev) {
@@ -92,16 +101,22 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             // in-process: fetching it over HTTP from itself could starve the worker threads under load.
             keys = devKeys::publicKey;
         } else {
-            keys = new AuthVitalKeys(avHost,
+            AuthVitalKeys authVitalKeys = new AuthVitalKeys(avHost,
                     Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-cache-seconds", "300"))),
                     Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30"))),
-                    Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))));
+                    Duration.ofMillis(Long.parseLong(prop(context, "orgsync.authvital.jwks-timeout-ms", "3000"))),
+                    Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-max-stale-seconds", "86400"))),
+                    dev || Boolean.parseBoolean(prop(context, "orgsync.authvital.allow-insecure-http", "false")));
+            authVitalKeys.load();
+            registry.bind("authvitalKeys", authVitalKeys);
+            keys = authVitalKeys;
         }
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
         AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);
         registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise,
-                event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()), clock));
+                event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()),
+                headers -> headers.apply("X-Webhook-Signature") != null && headers.apply("X-AuthVital-Signature") == null, clock));
 
         // Clerk (Svix): 503 when the database is down, Svix retries; nothing to spool
         SvixVerifier svix = new SvixVerifier(prop(context, "orgsync.clerk.webhook-secret", ""), clock,
@@ -110,7 +125,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
         }
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
-        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, clock));
+        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, headers -> false, clock));
 
         HttpFrontDoor frontDoor = new HttpFrontDoor(context, Integer.parseInt(prop(context, "camel.server.port", "8080")),
                 Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576")));
@@ -166,6 +181,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.equals("::1") || host.equals("[::1]") || host.startsWith("127.");
     }
 
     private static String prop(CamelContext context, String key, String defaultValue) {

@@ -66,7 +66,7 @@ public class AuthVitalEnvelope {
                         "X-Webhook-Timestamp does not match the signed body's timestamp");
             }
             // the system channel signs no separate time: the signed body's own timestamp must be fresh
-            verifier.checkFreshness(occurredAt);
+            verifier.checkFreshness(occurredAt, receivedAt);
             tenantId = root.path("data").get("tenant_id");
         } else {
             if (root.has("event") && !root.has("type")) {

@@ -1,5 +1,7 @@
 package io.orgsync.authvital;
 
+import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
@@ -8,35 +10,49 @@ import java.time.Duration;
 import java.util.List;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
-import io.orgsync.webhook.WebhookRejection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * AuthVital's signing keys, from the JWKS at {@code <AV_HOST>/.well-known/jwks.json}. Nimbus'
- * {@link JWKSourceBuilder} caches the set, refetches it when a signature names a {@code kid} the
- * cached set does not have (key rotation), and rate-limits those refetches so a flood of unknown
- * key ids cannot hammer AuthVital.
+ * {@link JWKSourceBuilder} caches the set, refreshes it in the background before it expires, keeps
+ * using the cached set through an outage of the JWKS host for at most {@code maxStale} (AuthVital
+ * lists the active and the next key and rotates every 30 days, so a day-old set still verifies),
+ * refetches it when a signature names a {@code kid} the set does not have (key rotation), and
+ * rate-limits those refetches so a flood of unknown key ids cannot hammer AuthVital.
+ * <p>
+ * The set is loaded at start-up ({@link #load()}), so a missing set shows before the first webhook.
+ * "Cannot know yet" is never answered as "no such key": an unreachable set, or an unknown kid while
+ * refetches are paused, is a {@link KeysUnavailable} (503, or the unverified spool for system webhooks).
  */
 public class AuthVitalKeys implements KeyLookup {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthVitalKeys.class);
+    private static final JWKSelector ANY_KEY = new JWKSelector(new JWKMatcher.Builder().build());
 
     private final String jwksUrl;
     private final JWKSource<SecurityContext> source;
+    private volatile boolean loaded;
 
-    public AuthVitalKeys(String host, Duration cacheTtl, Duration minRefetchInterval, Duration httpTimeout) {
+    /**
+     * @param allowInsecureHttp accept an http:// AV_HOST (development, or a local stand-in): over plain
+     *                          http anyone on the path could serve their own key and forge events
+     */
+    public AuthVitalKeys(String host, Duration cacheTtl, Duration minRefetchInterval, Duration httpTimeout, Duration maxStale,
+                         boolean allowInsecureHttp) {
         this.jwksUrl = jwksUrl(host);
         if (jwksUrl == null) {
             this.source = null;
@@ -50,17 +66,45 @@ public class AuthVitalKeys implements KeyLookup {
         } catch (MalformedURLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("AV_HOST is not a valid URL: " + host, e);
         }
-        // the refetch interval must be shorter than the cache's lifetime (a Nimbus rule)
+        if (!"https".equals(url.getProtocol()) && !allowInsecureHttp) {
+            throw new IllegalArgumentException("AV_HOST must be an https:// URL (anyone between orgsync and an http:// host could "
+                    + "serve their own signing key); for a local stand-in set ORGSYNC_AUTHVITAL_ALLOW_INSECURE_HTTP=true");
+        }
+        // Nimbus' rules: the refetch interval is shorter than the cache's lifetime, and the lifetime
+        // longer than the refresh-ahead time plus the fetch timeout
         long ttl = Math.max(cacheTtl.toMillis(), minRefetchInterval.toMillis() + 1);
-        this.source = JWKSourceBuilder.create(url, new DefaultResourceRetriever(timeout, timeout, 512 * 1024))
+        long refreshAhead = Math.max(1, Math.min(30_000, (ttl - timeout) / 2));
+        ttl = Math.max(ttl, refreshAhead + timeout + 1);
+        this.source = JWKSourceBuilder.create(url, new NoRedirects(timeout))
                 .cache(ttl, timeout)
+                .refreshAheadCache(refreshAhead, true)
                 .rateLimited(minRefetchInterval.toMillis())
-                .refreshAheadCache(false)
                 .retrying(false)
-                .outageTolerant(false)
+                .outageTolerant(maxStale.toMillis())
                 .build();
-        LOG.info("AuthVital signing keys from {} (cached {} s, unknown-kid refetch at most every {} s)",
-                jwksUrl, ttl / 1000, minRefetchInterval.toSeconds());
+        LOG.info("AuthVital signing keys from {} (cached {} s, refreshed ahead, used through an outage for at most {} s, "
+                + "unknown-kid refetch at most every {} s)", jwksUrl, ttl / 1000, maxStale.toSeconds(), minRefetchInterval.toSeconds());
+    }
+
+    /** Fetches the key set now; false (and a warning) when it cannot be read. */
+    public boolean load() {
+        if (source == null) {
+            return false;
+        }
+        try {
+            source.get(ANY_KEY, null);
+            loaded = true;
+            return true;
+        } catch (KeySourceException e) {
+            LOG.warn("AuthVital JWKS at {} could not be read at start-up: {}; system webhooks are spooled unverified until it can",
+                    jwksUrl, e.getMessage());
+            return false;
+        }
+    }
+
+    /** True once a key set has been read (readiness). */
+    public boolean isLoaded() {
+        return loaded;
     }
 
     static String jwksUrl(String host) {
@@ -74,22 +118,49 @@ public class AuthVitalKeys implements KeyLookup {
         return base + "/.well-known/jwks.json";
     }
 
+    /**
+     * The key set's entry for this kid, if it is fit to check an AuthVital signature: RSA, for
+     * signatures (or no stated use), RS256 (or no stated algorithm), a modulus of 2048 bits or more.
+     */
+    static JWKMatcher usableKey(String kid) {
+        return new JWKMatcher.Builder().keyID(kid).keyType(KeyType.RSA).keyUses(KeyUse.SIGNATURE, null)
+                .algorithms(JWSAlgorithm.RS256, null).minKeySize(2048).build();
+    }
+
+    /** Reads the key set where it is, never where a redirect points: a redirect is a failed read. */
+    static final class NoRedirects extends DefaultResourceRetriever {
+
+        NoRedirects(int timeoutMillis) {
+            super(timeoutMillis, timeoutMillis, 512 * 1024);
+        }
+
+        @Override
+        protected HttpURLConnection openHTTPConnection(URL url) throws IOException {
+            HttpURLConnection connection = super.openHTTPConnection(url);
+            connection.setInstanceFollowRedirects(false);
+            return connection;
+        }
+    }
+
     @Override
     public RSAPublicKey find(String kid) {
         if (source == null) {
-            throw WebhookRejection.unavailable("jwks_unavailable", "AuthVital's signing keys are not configured (AV_HOST)");
+            throw new KeysUnavailable("jwks_unavailable", "AuthVital's signing keys are not configured (AV_HOST)");
         }
         try {
-            List<JWK> keys = source.get(new JWKSelector(new JWKMatcher.Builder().keyID(kid).keyType(KeyType.RSA).build()), null);
+            List<JWK> keys = source.get(new JWKSelector(usableKey(kid)), null);
+            loaded = true;
             if (keys.isEmpty()) {
                 return null;
             }
             return ((RSAKey) keys.get(0)).toRSAPublicKey();
         } catch (RateLimitReachedException e) {
-            return null; // an unknown kid while refetches are paused: treated as unknown
+            // an unknown kid while refetches are paused: it may be a real rotation, so not "no such key"
+            throw new KeysUnavailable("key_refetch_limited",
+                    "This key id is not in the cached key set, which was refetched moments ago; retry later");
         } catch (KeySourceException e) {
             LOG.warn("AuthVital JWKS at {} could not be read: {}", jwksUrl, e.getMessage());
-            throw WebhookRejection.unavailable("jwks_unavailable", "AuthVital's signing keys could not be fetched; retry later");
+            throw new KeysUnavailable("jwks_unavailable", "AuthVital's signing keys could not be fetched; retry later");
         } catch (JOSEException e) {
             return null; // a listed key that is not a usable RSA key
         }

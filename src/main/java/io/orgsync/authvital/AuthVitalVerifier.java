@@ -56,7 +56,7 @@ public class AuthVitalVerifier {
             String kid = required(header, "X-AuthVital-Key-Id", "missing_key_id");
             String timestamp = required(header, "X-AuthVital-Timestamp", "missing_timestamp");
             Instant signedAt = parseUnixSeconds(timestamp);
-            checkFreshness(signedAt);
+            checkFreshness(signedAt, clock.instant());
             byte[] prefix = (timestamp + ".").getBytes(StandardCharsets.US_ASCII);
             check(kid, syncSignature, prefix, body);
             return new Verified(SYNC, kid, signedAt);
@@ -70,9 +70,11 @@ public class AuthVitalVerifier {
                 "No signature: expected an X-AuthVital-Signature or X-Webhook-Signature header");
     }
 
-    /** The signed time must be within the tolerance of now, in the past or the future. */
-    public void checkFreshness(Instant signedAt) {
-        Instant now = clock.instant();
+    /**
+     * The signed time must be within the tolerance of the moment the request was received, in the past
+     * or the future (for a live request that is now; for one spooled unverified, its receipt).
+     */
+    public void checkFreshness(Instant signedAt, Instant now) {
         if (signedAt.isBefore(now.minus(tolerance))) {
             throw WebhookRejection.unauthorized("stale_timestamp",
                     "The signed timestamp is older than " + tolerance.toSeconds() + " s");

@@ -35,7 +35,7 @@ public final class Database implements Service {
 
     /** What {@link #open} needs, from application.properties. */
     public record Settings(String url, String user, String password, Path embeddedDirectory, int embeddedPort,
-                           int poolSize, Duration connectTimeout, String migrations) {
+                           int poolSize, Duration connectTimeout, Duration statementTimeout, Duration socketTimeout, String migrations) {
     }
 
     private final EmbeddedPostgres embedded;
@@ -100,10 +100,16 @@ public final class Database implements Service {
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", name);
         config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+        // a database that hangs (not down, just silent) must not hold a request, a flusher or a claim for
+        // ever: the server cancels a statement past statement_timeout (lock waits included), and the
+        // driver gives up on a socket that stays silent past socketTimeout (the server cannot answer at all)
+        config.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, settings.socketTimeout().toSeconds())));
+        String options = "-c statement_timeout=" + settings.statementTimeout().toMillis();
         if (planOnce) {
             config.addDataSourceProperty("prepareThreshold", "1");
-            config.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan");
+            options += " -c plan_cache_mode=force_generic_plan";
         }
+        config.addDataSourceProperty("options", options);
         return config;
     }
 

@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * If a batch fails (an event the database refuses, two events of one entity in one batch), nothing
  * of it was written, and each caller's events are run on their own: a bad event fails only its
  * own request. A caller is answered only after the statement holding its events has committed.
+ * <p>
+ * A database that hangs cannot grow the heap: at most {@code maxQueued} requests wait per statement
+ * (past that, 503 at once), a caller that times out withdraws its events unless their statement has
+ * started, and statement_timeout / socketTimeout ({@link Database}) end a statement that never returns.
  */
 public class GroupCommit implements Service {
 
@@ -50,6 +54,7 @@ public class GroupCommit implements Service {
     private final boolean enabled;
     private final int maxBatch;
     private final long timeoutMs;
+    private final int maxQueued;
     private final Map<String, Flusher> flushers = new ConcurrentHashMap<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "orgsync-group-commit");
@@ -61,11 +66,12 @@ public class GroupCommit implements Service {
     private final AtomicLong batchedEvents = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
 
-    public GroupCommit(CamelContext context, boolean enabled, int maxBatch, long timeoutMs) {
+    public GroupCommit(CamelContext context, boolean enabled, int maxBatch, long timeoutMs, int maxQueued) {
         this.context = context;
         this.enabled = enabled;
         this.maxBatch = maxBatch;
         this.timeoutMs = timeoutMs;
+        this.maxQueued = maxQueued;
     }
 
     /**
@@ -77,12 +83,19 @@ public class GroupCommit implements Service {
             return execute(uri, events);
         }
         Pending pending = new Pending(events, Json.MAPPER.readTree(events));
-        flushers.computeIfAbsent(uri, Flusher::new).submit(pending);
+        if (!flushers.computeIfAbsent(uri, Flusher::new).queue.offer(pending)) {
+            // the database is not keeping up (or hangs): refuse now rather than grow the heap
+            throw new java.sql.SQLTransientConnectionException(maxQueued + " requests are already waiting for the database");
+        }
         try {
             return pending.result.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         } catch (TimeoutException e) {
+            // withdrawn: a flusher skips it if it has not started. If its statement is already running
+            // it may still commit; the sender's retry (or the spool's replay) is then a duplicate, which
+            // the event log's dedupe key answers as one
+            pending.result.cancel(false);
             throw new java.sql.SQLTransientConnectionException("The database did not commit within " + timeoutMs + " ms");
         }
     }
@@ -128,15 +141,11 @@ public class GroupCommit implements Service {
     /** The queue and the flusher of one statement. */
     final class Flusher implements Runnable {
         final String uri;
-        final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+        final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(maxQueued);
 
         Flusher(String uri) {
             this.uri = uri;
             threads.execute(this);
-        }
-
-        void submit(Pending pending) {
-            queue.add(pending);
         }
 
         @Override
@@ -145,15 +154,17 @@ public class GroupCommit implements Service {
             while (!threads.isShutdown()) {
                 try {
                     Pending first = queue.poll(1, TimeUnit.SECONDS);
-                    if (first == null) {
-                        continue;
+                    if (first == null || first.result.isDone()) {
+                        continue; // nothing, or withdrawn by its caller's timeout
                     }
                     batch.add(first);
                     int size = first.events.size();
                     Pending next;
                     while (size < maxBatch && (next = queue.poll()) != null) {
-                        batch.add(next);
-                        size += next.events.size();
+                        if (!next.result.isDone()) {
+                            batch.add(next);
+                            size += next.events.size();
+                        }
                     }
                     flush(batch);
                 } catch (InterruptedException e) {
@@ -209,6 +220,9 @@ public class GroupCommit implements Service {
         }
 
         void runAlone(Pending pending) {
+            if (pending.result.isDone()) {
+                return; // withdrawn by its caller's timeout while its batch ran
+            }
             try {
                 pending.result.complete(execute(uri, pending.text));
             } catch (Exception e) {

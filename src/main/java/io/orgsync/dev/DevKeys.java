@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.security.Signature;
 import java.text.ParseException;
 import java.util.Base64;
@@ -26,6 +29,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 public class DevKeys {
 
     static final String FILE = "authvital-dev-key.jwk.json";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Path directory;
     private volatile RSAKey key;
@@ -72,12 +76,18 @@ public class DevKeys {
         Path file = directory.resolve(FILE);
         try {
             if (Files.exists(file)) {
+                if (!Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
+                    // whoever reads this key can forge webhooks: readable by its owner only
+                    Files.setPosixFilePermissions(file, OWNER_ONLY);
+                }
                 key = RSAKey.parse(Files.readString(file, StandardCharsets.UTF_8));
             } else {
                 String kid = "key_" + System.currentTimeMillis() + "_"
                         + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
                 key = new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
                 Files.createDirectories(directory);
+                // created with mode 0600, whatever the umask, before the key is written into it
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
                 Files.writeString(file, key.toJSONString(), StandardCharsets.UTF_8);
             }
         } catch (ParseException | JOSEException e) {

@@ -2,6 +2,10 @@ package io.orgsync.webhook;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -21,7 +25,9 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * <p>
  * Results go to exchange variables: {@code verified}, {@code eventId}, {@code eventType},
  * {@code event} (the canonical event) and {@code events} (a JSON array of it, the apply
- * statements' input); {@code spoolable} is true for deliveries the sender never retries.
+ * statements' input); {@code spoolable} is true for deliveries the sender never retries, and
+ * {@code spoolableUnverified} for those that may be spooled as received when the signing keys
+ * cannot be had ({@link #toUnverifiedSpool}, {@link #fromUnverifiedSpool}).
  *
  * @param <V> what the source's verification proves
  */
@@ -39,29 +45,38 @@ public class WebhookReceiver<V> {
         ObjectNode normalise(V verified, UnaryOperator<String> headers, byte[] body, Instant receivedAt);
     }
 
+    /** Request headers never written to the unverified spool. */
+    private static final Set<String> NOT_SPOOLED = Set.of("authorization", "proxy-authorization", "cookie");
+
     private final Verification<V> verification;
     private final Normalisation<V> normalisation;
     private final Predicate<ObjectNode> spoolable;
+    private final Predicate<UnaryOperator<String>> spoolableUnverified;
     private final Clock clock;
 
-    public WebhookReceiver(Verification<V> verification, Normalisation<V> normalisation, Predicate<ObjectNode> spoolable, Clock clock) {
+    public WebhookReceiver(Verification<V> verification, Normalisation<V> normalisation, Predicate<ObjectNode> spoolable,
+                           Predicate<UnaryOperator<String>> spoolableUnverified, Clock clock) {
         this.verification = verification;
         this.normalisation = normalisation;
         this.spoolable = spoolable;
+        this.spoolableUnverified = spoolableUnverified;
         this.clock = clock;
     }
 
     public void verify(Exchange exchange) {
         byte[] body = exchange.getIn().getBody(byte[].class);
         exchange.setVariable("rawBody", body == null ? new byte[0] : body);
-        exchange.setVariable("verified", verification.verify(requestHeaders(exchange), exchange.getVariable("rawBody", byte[].class)));
+        UnaryOperator<String> headers = requestHeaders(exchange);
+        exchange.setVariable("spoolableUnverified", spoolableUnverified.test(headers));
+        exchange.setVariable("verified", verification.verify(headers, exchange.getVariable("rawBody", byte[].class)));
     }
 
     @SuppressWarnings("unchecked")
     public void normalise(Exchange exchange) throws Exception {
         V verified = (V) exchange.getVariable("verified");
+        Instant receivedAt = exchange.getVariable("receivedAt", Instant.class);
         ObjectNode event = normalisation.normalise(verified, requestHeaders(exchange), exchange.getVariable("rawBody", byte[].class),
-                clock.instant());
+                receivedAt != null ? receivedAt : clock.instant());
         exchange.setVariable("eventId", event.get("event_id").textValue());
         exchange.setVariable("eventType", event.get("type").textValue());
         exchange.setVariable("event", event);
@@ -90,10 +105,60 @@ public class WebhookReceiver<V> {
         exchange.setVariable("events", events);
     }
 
+    /**
+     * The delivery exactly as received, not yet verified: the raw body, the request headers and the
+     * time of receipt, as one JSON document for the unverified spool.
+     */
+    public byte[] toUnverifiedSpool(Exchange exchange) throws Exception {
+        ObjectNode record = Json.MAPPER.createObjectNode();
+        record.put("received_at", clock.instant().toString());
+        ObjectNode headers = record.putObject("headers");
+        HttpMessage http = exchange.getIn(HttpMessage.class);
+        if (http != null && http.getRequest() != null) {
+            http.getRequest().headers().forEach(h -> {
+                if (!NOT_SPOOLED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                    headers.put(h.getKey(), h.getValue());
+                }
+            });
+        }
+        record.put("body", exchange.getVariable("rawBody", byte[].class));
+        return Json.MAPPER.writeValueAsBytes(record);
+    }
+
+    /**
+     * Reads a delivery back from the unverified spool: the body becomes the raw bytes, the headers
+     * and the time of receipt what verification and the freshness check use. Verified as if live.
+     */
+    public void fromUnverifiedSpool(Exchange exchange) {
+        byte[] file = exchange.getMessage().getBody(byte[].class);
+        JsonNode record;
+        try {
+            record = file == null || file.length == 0 ? null : Json.MAPPER.readTree(file);
+        } catch (java.io.IOException e) {
+            throw new UnreadableSpoolFile("the file is not JSON");
+        }
+        if (record == null || !record.path("headers").isObject() || !record.path("body").isBinary() && !record.path("body").isTextual()
+                || !record.path("received_at").isTextual()) {
+            throw new UnreadableSpoolFile(file == null || file.length == 0 ? "the file is empty"
+                    : "the file is not a delivery as orgsync spools it");
+        }
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        record.get("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        try {
+            exchange.getMessage().setBody(record.get("body").binaryValue());
+            exchange.setVariable("receivedAt", Instant.parse(record.get("received_at").asText()));
+        } catch (java.io.IOException | java.time.format.DateTimeParseException e) {
+            throw new UnreadableSpoolFile("the file is not a delivery as orgsync spools it");
+        }
+        exchange.setVariable("spooledHeaders", headers);
+    }
+
+    @SuppressWarnings("unchecked")
     private static UnaryOperator<String> requestHeaders(Exchange exchange) {
         HttpMessage http = exchange.getIn(HttpMessage.class);
         if (http == null || http.getRequest() == null) {
-            return name -> null;
+            Map<String, String> spooled = exchange.getVariable("spooledHeaders", Map.class);
+            return spooled == null ? name -> null : spooled::get;
         }
         return name -> http.getRequest().getHeader(name);
     }

@@ -31,8 +31,9 @@ public class WebhookReplies {
             }
             if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
-                if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40")
-                        || state.startsWith("58") || state.equals("55P03")) {
+                // 57014: cancelled by statement_timeout (a hung or overloaded database)
+                if (state.startsWith("08") || state.startsWith("57P") || state.equals("57014") || state.startsWith("53")
+                        || state.startsWith("40") || state.startsWith("58") || state.equals("55P03")) {
                     return "database_unavailable";
                 }
                 if (state.startsWith("22") || state.startsWith("23")) {

@@ -151,6 +151,31 @@ class ClerkWebhookTest extends SharedAppTest {
     }
 
     @Test
+    void eventsWithoutATenantAreNotHeldBackByEachOthersRetries() throws Exception {
+        // the first user.created's archive delivery is in back-off for an hour
+        app.camel().getRouteController().stopRoute("deliver-archive");
+        try {
+            ObjectNode first = Fixtures.clerk("organization.created");
+            first.put("type", "user.created");
+            assertThat(app.postClerk(first, "msg_user_0").status()).isEqualTo(202);
+            OrgsyncApp.await("its archive row planned", () -> app.outbox("archive", "pending") == 1, Duration.ofSeconds(20));
+            app.rows("UPDATE orgsync_outbox SET next_attempt_at = now() + interval '1 hour', attempts = 1 "
+                    + "WHERE target = 'archive' RETURNING id");
+        } finally {
+            app.camel().getRouteController().startRoute("deliver-archive");
+        }
+        for (int i = 1; i <= 5; i++) {
+            ObjectNode user = Fixtures.clerk("organization.created");
+            user.put("type", "user.created");
+            assertThat(app.postClerk(user, "msg_user_" + i).status()).isEqualTo(202);
+        }
+        // the five later events are archived while the first one waits for its retry
+        OrgsyncApp.await("five archived", () -> app.outbox("archive", "done") == 5, Duration.ofSeconds(20));
+        assertThat(app.outbox("archive", "pending")).isEqualTo(1);
+        assertThat(app.rows("SELECT DISTINCT order_key FROM orgsync_outbox WHERE target = 'archive'")).hasSize(6);
+    }
+
+    @Test
     void clerkEventsFanOutToTheArchiveAndTheAuditSink() {
         applied(app.postClerk(Fixtures.clerk("organization.created"), "msg_fan"));
         OrgsyncApp.await("the fan-out", app::fanoutSettled, Duration.ofSeconds(30));

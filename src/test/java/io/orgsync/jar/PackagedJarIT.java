@@ -154,7 +154,8 @@ class PackagedJarIT {
                 "ORGSYNC_ARCHIVE_DIR", work.resolve("archive").toString(),
                 "ORGSYNC_AUDIT_DIR", work.resolve("audit").toString(),
                 "ORGSYNC_PROVISIONING_DIR", work.resolve("tenants").toString(),
-                "ORGSYNC_DEV_ENABLED", "true");
+                "ORGSYNC_DEV_ENABLED", "true",
+                "ORGSYNC_HTTP_HOST", "127.0.0.1");
     }
 
     Process start(Map<String, String> env, Path log) throws IOException {

@@ -73,6 +73,7 @@ public final class OrgsyncApp implements AutoCloseable {
         main.addOverrideProperty("camel.server.port", Integer.toString(port));
         main.addOverrideProperty("camel.management.port", Integer.toString(managementPort));
         main.addOverrideProperty("orgsync.authvital.host", jwks.baseUrl());
+        main.addOverrideProperty("orgsync.authvital.allow-insecure-http", "true"); // WireMock's JWKS is http://localhost
         main.addOverrideProperty("orgsync.spool.dir", workDir.resolve("spool").toString());
         main.addOverrideProperty("orgsync.spool.poll-ms", "200");
         main.addOverrideProperty("orgsync.dev.enabled", "false");
