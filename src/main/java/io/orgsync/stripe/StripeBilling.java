@@ -13,6 +13,7 @@ import com.stripe.model.Customer;
 import com.stripe.model.Subscription;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.CustomerSearchParams;
 import com.stripe.param.SubscriptionCancelParams;
 import com.stripe.param.SubscriptionCreateParams;
 import com.stripe.param.SubscriptionUpdateParams;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * everything cancelled and deleted with the tenant.
  * <p>
  * Every POST carries an idempotency key derived from the event and the call
- * ({@code orgsync:<event id>:<call>}), so a retried delivery never creates a second customer.
+ * ({@code orgsync:<event id>:<call>}), so a retried delivery never creates a second customer; the
+ * customer is made sure of, and saved, before any other call ({@link #ensureCustomer}).
  * The Stripe state orgsync brought the tenant to is kept on its row (routes/sql/stripe), with the
  * time of the event that did it: an event older than that is stale and changes nothing, so plan
  * changes that arrive shuffled still end on the newest plan.
@@ -104,18 +106,8 @@ public class StripeBilling {
         }
 
         if (next.get("stripe_customer_id") == null) {
-            CustomerCreateParams.Builder customer = CustomerCreateParams.builder()
-                    .setName(data.path("name").asText(String.valueOf(event.get("tenant_id"))))
-                    .putMetadata("authvital_tenant_id", String.valueOf(event.get("tenant_id")));
-            if (data.hasNonNull("created_by_sub")) {
-                customer.putMetadata("created_by", data.get("created_by_sub").asText());
-            }
-            if (data.hasNonNull("owner_email")) {
-                customer.setEmail(data.get("owner_email").asText());
-            }
-            Customer created = client.v1().customers().create(customer.build(), key(eventId, "customer.create"));
-            next.put("stripe_customer_id", created.getId());
-            calls.add("customer.create");
+            // ensureCustomer() runs first and its result is saved before this (route target-stripe)
+            throw new IllegalStateException("The tenant has no Stripe customer yet");
         }
 
         String current = next.get("stripe_plan") == null ? FREE : (String) next.get("stripe_plan");
@@ -159,7 +151,69 @@ public class StripeBilling {
         return next;
     }
 
+    /**
+     * The tenant's Stripe customer, made sure of before anything else, so that its id is saved
+     * (routes/sql/stripe/save-customer.sql) as soon as Stripe returns it: a later call that fails
+     * cannot leave a customer orgsync does not know about. In order: the one on the tenant's row;
+     * one Stripe already holds for this tenant ({@code authvital_tenant_id} metadata: a delivery
+     * replayed after Stripe's 24 h idempotency window, or a customer created but never saved); else
+     * a new one. Returns the billing state with {@code stripe_customer_id} set and {@code calls}.
+     */
+    public Map<String, Object> ensureCustomer(Map<String, Object> event, Map<String, Object> state) throws Exception {
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        String tenantId = String.valueOf(event.get("tenant_id"));
+        next.put("tenant_id", tenantId);
+        List<String> calls = new ArrayList<>();
+        next.put("calls", calls);
+        if (state.get("stripe_customer_id") != null) {
+            return next;
+        }
+        // search is eventually consistent (about a minute); a customer created moments ago is
+        // covered by the idempotency key of the create below instead
+        List<Customer> found = client.v1().customers().search(CustomerSearchParams.builder()
+                .setQuery("metadata['authvital_tenant_id']:'" + tenantId.replace("\\", "\\\\").replace("'", "\\'") + "'")
+                .setLimit(1L).build()).getData();
+        calls.add("customer.search");
+        if (!found.isEmpty()) {
+            next.put("stripe_customer_id", found.get(0).getId());
+            return next;
+        }
+        JsonNode data = Json.MAPPER.readTree(String.valueOf(event.get("data")));
+        CustomerCreateParams.Builder customer = CustomerCreateParams.builder()
+                .setName(data.path("name").asText(tenantId))
+                .putMetadata("authvital_tenant_id", tenantId);
+        if (data.hasNonNull("created_by_sub")) {
+            customer.putMetadata("created_by", data.get("created_by_sub").asText());
+        }
+        if (data.hasNonNull("owner_email")) {
+            customer.setEmail(data.get("owner_email").asText());
+        }
+        Customer created = client.v1().customers().create(customer.build(), key(String.valueOf(event.get("event_id")), "customer.create"));
+        next.put("stripe_customer_id", created.getId());
+        calls.add("customer.create");
+        return next;
+    }
+
+    /**
+     * {@code orgsync:<event id>:<call>}; Stripe takes at most 255 characters, so an event id that
+     * would make it longer is replaced by its SHA-256 ({@code orgsync:sha256:<hex>:<call>}).
+     */
     static RequestOptions key(String eventId, String call) {
-        return RequestOptions.builder().setIdempotencyKey("orgsync:" + eventId + ":" + call).build();
+        String key = "orgsync:" + eventId + ":" + call;
+        if (key.length() > MAX_IDEMPOTENCY_KEY) {
+            key = "orgsync:sha256:" + sha256(eventId) + ":" + call;
+        }
+        return RequestOptions.builder().setIdempotencyKey(key).build();
+    }
+
+    static final int MAX_IDEMPOTENCY_KEY = 255;
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -28,10 +28,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,7 +113,12 @@ class FanoutTest {
         app.camel().getRouteController().resumeRoute("deliver-stripe");
     }
 
+    /** Before creating a customer, Stripe is asked whether it holds one for the tenant already. */
+    static final String SEARCH_TENANT_CUSTOMER = "GET /v1/customers/search?query=metadata[%27authvital_tenant_id%27]%3A%27tnt_test123%27&limit=1";
+    static final String NO_CUSTOMER_FOUND = "{\"object\":\"search_result\",\"data\":[],\"has_more\":false,\"url\":\"/v1/customers/search\"}";
+
     static void stubStripe() {
+        stripe.stubFor(get(urlPathEqualTo("/v1/customers/search")).willReturn(okJson(NO_CUSTOMER_FOUND)));
         stripe.stubFor(post(urlEqualTo("/v1/customers")).willReturn(okJson("{\"id\":\"cus_1\",\"object\":\"customer\"}")));
         String subscription = "{\"id\":\"sub_1\",\"object\":\"subscription\",\"items\":{\"object\":\"list\",\"data\":"
                 + "[{\"id\":\"si_1\",\"object\":\"subscription_item\"}]}}";
@@ -245,6 +253,37 @@ class FanoutTest {
     }
 
     @Test
+    void theCustomerIsSavedAsSoonAsStripeCreatesItSoAFailedSubscriptionNeverLeadsToASecondOne() {
+        stripe.stubFor(post(urlEqualTo("/v1/subscriptions")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"message\":\"No such price\",\"type\":\"invalid_request_error\"}}")));
+        assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);   // plan pro
+        OrgsyncApp.await("the dead letter", () -> app.outbox("stripe", "dead") == 1, WAIT);
+        assertThat(app.row("SELECT stripe_customer_id FROM av_organizations")).containsEntry("stripe_customer_id", "cus_1");
+
+        ObjectNode updated = Fixtures.seed("tenant.updated");                 // plan enterprise
+        assertThat(app.postSync(updated).status()).isEqualTo(200);
+        OrgsyncApp.await("the update's delivery", () -> app.outbox("stripe", "pending") == 0, WAIT);
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/customers")))).as("one customer").hasSize(1);
+    }
+
+    @Test
+    void aCustomerStripeAlreadyHoldsForTheTenantIsFoundAgainNotCreatedTwice() {
+        // as after a replay past Stripe's 24 h idempotency window, or a create whose answer never came back
+        stripe.stubFor(get(urlPathEqualTo("/v1/customers/search"))
+                .withQueryParam("query", equalTo("metadata['authvital_tenant_id']:'tnt_test123'"))
+                .willReturn(okJson("{\"object\":\"search_result\",\"data\":[{\"id\":\"cus_earlier\",\"object\":\"customer\"}],"
+                        + "\"has_more\":false,\"url\":\"/v1/customers/search\"}")));
+        stripe.stubFor(post(urlEqualTo("/v1/subscriptions")).willReturn(okJson("{\"id\":\"sub_1\",\"object\":\"subscription\"}")));
+        assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("Stripe", () -> app.outbox("stripe", "done") == 1, WAIT);
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/customers")))).isEmpty();
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/subscriptions")))).singleElement()
+                .satisfies(r -> assertThat(r.getBodyAsString()).contains("customer=cus_earlier"));
+        assertThat(app.row("SELECT stripe_customer_id FROM av_organizations")).containsEntry("stripe_customer_id", "cus_earlier");
+    }
+
+    @Test
     void anUnreachableS3CatchesUpWithNothingLost() {
         s3.stop();
         try {
@@ -287,6 +326,7 @@ class FanoutTest {
                 .map(e -> e.getRequest().getMethod() + " " + e.getRequest().getUrl() + " " + e.getRequest().getHeader("Idempotency-Key"))
                 .toList();
         assertThat(calls).containsExactly(
+                SEARCH_TENANT_CUSTOMER + " null",
                 "POST /v1/customers orgsync:evt_plan_0:customer.create",
                 "POST /v1/subscriptions orgsync:evt_plan_1:subscription.create",
                 "POST /v1/subscriptions/sub_1 orgsync:evt_plan_2:subscription.update",
@@ -306,7 +346,7 @@ class FanoutTest {
         List<String> calls = stripe.getAllServeEvents().stream()
                 .sorted((a, b) -> a.getRequest().getLoggedDate().compareTo(b.getRequest().getLoggedDate()))
                 .map(e -> e.getRequest().getMethod() + " " + e.getRequest().getUrl()).toList();
-        assertThat(calls).containsExactly("POST /v1/customers", "POST /v1/subscriptions", "DELETE /v1/subscriptions/sub_1",
+        assertThat(calls).containsExactly(SEARCH_TENANT_CUSTOMER, "POST /v1/customers", "POST /v1/subscriptions", "DELETE /v1/subscriptions/sub_1",
                 "DELETE /v1/customers/cus_1");
     }
 
