@@ -144,7 +144,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             registry.bind("s3Client", s3);
         }
         registry.bind("provisioning", new Provisioning(prop(context, "orgsync.provisioning.mode", "bucket"),
-                prop(context, "orgsync.provisioning.bucket-template", "{prefix}-{slug}-files"),
+                orElse(prop(context, "orgsync.provisioning.bucket-template", ""), "{prefix}-{slug}-{hash}"),
                 prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),
                 s3 != null, !prop(context, "orgsync.s3.bucket", "").isEmpty(),
                 prop(context, "orgsync.provisioning.dir", "data/tenants")));
@@ -181,6 +181,11 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    /** A default that a {{key:default}} placeholder cannot hold (braces of its own). */
+    private static String orElse(String value, String defaultValue) {
+        return value.isBlank() ? defaultValue : value;
     }
 
     private static boolean isLoopback(String host) {

@@ -173,11 +173,11 @@ class FanoutTest {
         });
         assertThat(app.row("SELECT stripe_customer_id, stripe_subscription_id, stripe_plan, storage_bucket FROM av_organizations"))
                 .containsEntry("stripe_customer_id", "cus_1").containsEntry("stripe_subscription_id", "sub_1")
-                .containsEntry("stripe_plan", "enterprise").containsEntry("storage_bucket", "orgsync-test-corp-files");
+                .containsEntry("stripe_plan", "enterprise").containsEntry("storage_bucket", "orgsync-test-corp-" + io.orgsync.outbox.Provisioning.hash("tnt_test123"));
 
         // provisioning: the tenant's bucket exists
         try (S3Client client = s3.client()) {
-            assertThat(client.listBuckets().buckets()).anyMatch(b -> b.name().equals("orgsync-test-corp-files"));
+            assertThat(client.listBuckets().buckets()).anyMatch(b -> b.name().equals("orgsync-test-corp-" + io.orgsync.outbox.Provisioning.hash("tnt_test123")));
         }
         assertThat(app.outbox("archive", "done")).isEqualTo(3);
         assertThat(app.outbox("stripe", "done")).isEqualTo(2);
@@ -281,6 +281,19 @@ class FanoutTest {
         assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/subscriptions")))).singleElement()
                 .satisfies(r -> assertThat(r.getBodyAsString()).contains("customer=cus_earlier"));
         assertThat(app.row("SELECT stripe_customer_id FROM av_organizations")).containsEntry("stripe_customer_id", "cus_earlier");
+    }
+
+    @Test
+    void storageNamedLikeAnotherTenantsIsADeadLetterNeverAShare() {
+        String bucket = "orgsync-test-corp-" + io.orgsync.outbox.Provisioning.hash("tnt_test123");
+        // another tenant already holds the name this one would get (only a template without {hash} allows it)
+        app.rows("INSERT INTO av_organizations (id, name, slug, last_event_at, storage_bucket) "
+                + "VALUES ('tnt_other', 'Other', 'test-corp', now(), ?) RETURNING id", bucket);
+        assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("the dead letter", () -> app.outbox("provisioning", "dead") == 1, WAIT);
+        assertThat(app.row("SELECT error_category FROM orgsync_outbox WHERE target = 'provisioning'"))
+                .containsEntry("error_category", "permanent");
+        assertThat(app.row("SELECT storage_bucket FROM av_organizations WHERE id = 'tnt_test123'")).containsEntry("storage_bucket", null);
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.http.base.HttpOperationFailedException;
+import io.orgsync.webhook.Json;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,18 +65,35 @@ class OutboxPolicyTest {
     }
 
     @Test
-    void bucketNamesFollowS3Rules() throws Exception {
-        Provisioning bucket = new Provisioning("bucket", "{prefix}-{slug}-files", "acme", true, false, "data/tenants");
+    void bucketNamesFollowS3RulesAndAreUniquePerTenant() throws Exception {
+        Provisioning bucket = new Provisioning("bucket", "{prefix}-{slug}-{hash}", "acme", true, false, "data/tenants");
+        String h1 = Provisioning.hash("tnt_1");
+        assertThat(h1).matches("[0-9a-f]{10}");
         assertThat(bucket.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"Big_Corp\"}")))
-                .containsEntry("mode", "bucket").containsEntry("bucket", "acme-big-corp-files");
-        assertThatThrownBy(() -> bucket.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"" + "x".repeat(70) + "\"}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a valid S3 bucket name");
+                .containsEntry("mode", "bucket").containsEntry("bucket", "acme-big-corp-" + h1);
+        // slugs that normalise alike, of three tenants: three buckets
+        java.util.Set<Object> names = new java.util.HashSet<>();
+        String[][] tenants = {{"tnt_a", "Acme.io"}, {"tnt_b", "acme_io"}, {"tnt_c", "acme-io"}};
+        for (String[] t : tenants) {
+            names.add(bucket.plan(Map.of("tenant_id", t[0], "data", "{\"slug\":\"" + t[1] + "\"}")).get("bucket"));
+        }
+        assertThat(names).hasSize(3);
+        // hostile or empty slugs still give a valid name, within 63 characters
+        for (String slug : new String[] {"", "'; DROP TABLE x; --", "ünïcødé", "x".repeat(200), "..", "a".repeat(70)}) {
+            Object name = bucket.plan(Map.of("tenant_id", "tnt_1", "data", Json.MAPPER.writeValueAsString(Map.of("slug", slug)))).get("bucket");
+            assertThat((String) name).as(slug).hasSizeLessThanOrEqualTo(63).endsWith("-" + h1);
+            Provisioning.checkBucketName((String) name);
+        }
+        assertThatThrownBy(() -> new Provisioning("bucket", "{prefix}-{slug}-files", "acme", true, false, "data/tenants"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{hash}");
         for (String bad : new String[] {"ab", "Upper", "192.168.1.1", "xn--abc", "a..b", "a-", "x-s3alias"}) {
             assertThatThrownBy(() -> Provisioning.checkBucketName(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
-        Provisioning prefix = new Provisioning("prefix", "{prefix}-{slug}-files", "acme", true, true, "data/tenants");
-        assertThat(prefix.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"acme\"}"))).containsEntry("prefix", "tenants/acme/");
-        Provisioning local = new Provisioning("bucket", "{prefix}-{slug}-files", "acme", false, false, "data/tenants");
-        assertThat(local.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"acme\"}"))).containsEntry("mode", "local");
+        Provisioning prefix = new Provisioning("prefix", "{prefix}-{slug}-{hash}", "acme", true, true, "data/tenants");
+        assertThat(prefix.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"acme\"}"))).containsEntry("prefix", "tenants/acme-" + h1 + "/");
+        assertThat(prefix.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"\"}"))).containsEntry("prefix", "tenants/tenant-" + h1 + "/");
+        Provisioning local = new Provisioning("bucket", "{prefix}-{slug}-{hash}", "acme", false, false, "data/tenants");
+        assertThat(local.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"../..\"}")))
+                .containsEntry("mode", "local").containsEntry("prefix", java.nio.file.Path.of("data/tenants", "tenant-" + h1).toString());
     }
 }
