@@ -47,7 +47,7 @@ public class StripeBilling {
             this.client = null;
         } else {
             StripeClient.StripeClientBuilder builder = StripeClient.builder().setApiKey(apiKey).setMaxNetworkRetries(0)
-                    .setConnectTimeout(10_000).setReadTimeout(30_000);
+                    .setConnectTimeout(10_000).setReadTimeout(10_000); // within the outbox lease (application.properties)
             if (apiBase != null && !apiBase.isBlank()) {
                 builder.setApiBase(apiBase);
             }

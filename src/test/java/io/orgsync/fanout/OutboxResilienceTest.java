@@ -124,6 +124,50 @@ class OutboxResilienceTest {
     }
 
     @Test
+    void anHttpTargetThatDoesNotAnswerIsCutOffByItsTimeoutAndRetried() {
+        siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204).withFixedDelay(4000)));
+        Map<String, String> p = properties("60000");
+        p.put("camel.component.http.response-timeout", "500");
+        p.put("camel.component.http.so-timeout", "500");
+        OrgsyncApp a = start(TestDatabase.newDatabaseUrl(), p);
+        assertThat(a.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("the first attempt to fail", () -> !a.rows("SELECT id FROM orgsync_outbox WHERE target = 'audit-sink' "
+                + "AND last_error IS NOT NULL").isEmpty(), WAIT);
+        Map<String, Object> row = a.row("SELECT status, error_category, last_error FROM orgsync_outbox WHERE target = 'audit-sink'");
+        assertThat(row).containsEntry("status", "pending").containsEntry("error_category", "retryable");
+        assertThat(((String) row.get("last_error")).toLowerCase()).contains("timeout");
+    }
+
+    @Test
+    void aRowThatWaitsForAThreadRenewsItsLeaseSoNoOtherInstanceTakesItMidClaim() throws Exception {
+        // each delivery takes 2 s; 20 tenants' rows in one claim run on 10 threads: the second ten start
+        // 2 s after the claim, and end 4 s after it, past the 3 s lease they were claimed with
+        siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204).withFixedDelay(2000)));
+        Map<String, String> p = properties("200");
+        p.put("orgsync.outbox.lease-seconds", "3");
+        p.put("orgsync.outbox.lease-renew-after-seconds", "1");
+        OrgsyncApp a = start(TestDatabase.newDatabaseUrl(), p);
+        a.camel().getRouteController().stopRoute("deliver-audit-sink");
+        for (int tenant = 0; tenant < 20; tenant++) {
+            ObjectNode event = Fixtures.seed("tenant.updated");
+            event.put("id", "evt_lease_" + tenant).put("tenant_id", "tnt_lease_" + tenant);
+            ((ObjectNode) event.get("data")).put("tenant_id", "tnt_lease_" + tenant);
+            assertThat(a.postSync(event).status()).isEqualTo(200);
+        }
+        OrgsyncApp.await("20 rows planned", () -> a.outbox("audit-sink", "pending") == 20, WAIT);
+        a.camel().getRouteController().startRoute("deliver-audit-sink");
+        OrgsyncApp.await("one claim of all 20", () -> a.rows("SELECT id FROM orgsync_outbox WHERE target = 'audit-sink' "
+                + "AND lease_until IS NOT NULL").size() == 20, WAIT);
+        Thread.sleep(3300);
+        // what a second instance's claim would take now: rows whose lease has run out
+        List<Map<String, Object>> taken = a.rows("UPDATE orgsync_outbox SET lease_owner = 'other', lease_until = now() + interval '1 minute' "
+                + "WHERE target = 'audit-sink' AND status = 'pending' AND lease_until < now() RETURNING id");
+        assertThat(taken).as("no row's lease ran out while it was still to be delivered").isEmpty();
+        OrgsyncApp.await("every audit line", () -> a.outbox("audit-sink", "done") == 20, WAIT);
+        assertThat(siem.findAll(postRequestedFor(urlEqualTo("/audit")))).hasSize(20);
+    }
+
+    @Test
     void aBacklogDrainsWithinOnePollOneStatementPerClaimAndAFailedRowHoldsBackNoOther() {
         // every delivery answered 204 but one, which the SIEM refuses (503, retry in 10 minutes)
         siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204)));
