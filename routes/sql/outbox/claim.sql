@@ -4,6 +4,10 @@
 -- waiting for its retry holds back the tenant's later rows, and so does an older event of the
 -- tenant not yet dispatched (its rows do not exist yet), so side effects keep event order.
 -- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
+-- A dead letter: with the target's policy (variable onDead, orgsync.target.<name>.on-dead) "hold",
+-- it holds back the tenant's later rows for that target until it is replayed or discarded (a later
+-- event must not act on a state the dead one never set up, such as a Stripe customer); with "skip"
+-- they go on.
 -- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx, V8.) The "older pending row of
 -- the tenant?" probe (the target's own rows and dispatch rows) is a subquery run per candidate row
 -- with its values, so it always looks the tenant up in orgsync_outbox_order_idx. As a NOT EXISTS,
@@ -20,6 +24,11 @@ WITH due AS (
            WHERE p.target IN (o.target, 'dispatch') AND p.order_key = o.order_key AND p.status = 'pending'
              AND (p.occurred_at, p.id) < (o.occurred_at, o.id)
            LIMIT 1) IS NULL
+      AND (CAST(:#${variable.onDead} AS text) <> 'hold'
+           OR (SELECT d.id FROM orgsync_outbox d
+               WHERE d.target = o.target AND d.order_key = o.order_key AND d.status = 'dead'
+                 AND (d.occurred_at, d.id) < (o.occurred_at, o.id)
+               LIMIT 1) IS NULL)
     ORDER BY o.occurred_at, o.id
     LIMIT CAST(:#${variable.batchSize} AS integer)
     FOR UPDATE SKIP LOCKED

@@ -19,6 +19,7 @@ import io.orgsync.db.Database;
 import io.orgsync.db.GroupCommit;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
+import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
 import io.orgsync.stripe.StripeBilling;
 import io.orgsync.dev.DevKeys;
@@ -138,6 +139,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
 
         // fan-out
         registry.bind("outbox", new Outbox());
+        registry.bind("outboxStatus", new OutboxStatus(context, target -> prop(context, "orgsync.target." + target + ".on-dead", "skip")));
         registry.bind("fanoutDocuments", new FanoutDocuments());
         S3Client s3 = s3Client(context);
         if (s3 != null) {

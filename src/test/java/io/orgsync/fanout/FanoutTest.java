@@ -261,6 +261,9 @@ class FanoutTest {
         OrgsyncApp.await("the dead letter", () -> app.outbox("stripe", "dead") == 1, WAIT);
         assertThat(app.row("SELECT stripe_customer_id FROM av_organizations")).containsEntry("stripe_customer_id", "cus_1");
 
+        // the dead letter is discarded (Stripe holds a tenant's later rows while it stands), and a later event goes on
+        long deadId = ((Number) app.row("SELECT id FROM orgsync_outbox WHERE status = 'dead'").get("id")).longValue();
+        assertThat(app.admin("DELETE", "/admin/dead-letters/" + deadId, TOKEN).status()).isEqualTo(200);
         ObjectNode updated = Fixtures.seed("tenant.updated");                 // plan enterprise
         assertThat(app.postSync(updated).status()).isEqualTo(200);
         OrgsyncApp.await("the update's delivery", () -> app.outbox("stripe", "pending") == 0, WAIT);
@@ -294,6 +297,45 @@ class FanoutTest {
         assertThat(app.row("SELECT error_category FROM orgsync_outbox WHERE target = 'provisioning'"))
                 .containsEntry("error_category", "permanent");
         assertThat(app.row("SELECT storage_bucket FROM av_organizations WHERE id = 'tnt_test123'")).containsEntry("storage_bucket", null);
+    }
+
+    @Test
+    void aStripeDeadLetterHoldsBackTheTenantsLaterStripeRowsUntilReplayed() {
+        stripe.stubFor(post(urlEqualTo("/v1/customers")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"message\":\"Invalid email address\",\"type\":\"invalid_request_error\"}}")));
+        assertThat(app.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("the dead letter", () -> app.outbox("stripe", "dead") == 1, WAIT);
+        for (int i = 0; i < 3; i++) {
+            ObjectNode updated = Fixtures.seed("tenant.updated");
+            updated.put("id", "evt_later_" + i).put("timestamp", "2026-11-20T10:0" + (i + 1) + ":00.000Z");
+            assertThat(app.postSync(updated).status()).isEqualTo(200);
+        }
+        // the later events reach every other target, and wait for Stripe
+        OrgsyncApp.await("the other targets", () -> app.outbox("archive", "done") == 4 && app.outbox("audit-sink", "done") == 4, WAIT);
+        assertThat(app.outbox("stripe", "pending")).isEqualTo(3);
+        assertThat(app.rows("SELECT id FROM orgsync_outbox WHERE target = 'stripe' AND status = 'pending' AND attempts > 0")).isEmpty();
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/customers")))).as("no customer.create of their own").hasSize(1);
+        OrgsyncApp.Reply held = app.admin("GET", "/admin/held?target=stripe", TOKEN);
+        assertThat(held.status()).as(held.raw()).isEqualTo(200);
+        long deadId = ((Number) app.row("SELECT id FROM orgsync_outbox WHERE status = 'dead'").get("id")).longValue();
+        assertThat(held.json()).hasSize(3).allSatisfy(row -> assertThat(row.path("held_by").asLong()).isEqualTo(deadId));
+        OrgsyncApp.await("the held gauge", () -> metrics().contains("orgsync_outbox_held{target=\"stripe\"} 3.0"), WAIT);
+        assertThat(metrics()).contains("orgsync_outbox_dead{target=\"stripe\"} 1.0");
+
+        stubStripe();
+        assertThat(app.admin("POST", "/admin/dead-letters/" + deadId + "/replay", TOKEN).status()).isEqualTo(200);
+        OrgsyncApp.await("Stripe catches up", () -> app.outbox("stripe", "done") == 4, WAIT);
+        // the created event made the customer, the held updates acted on it
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/customers"))))
+                .extracting(r -> r.getHeader("Idempotency-Key")).containsOnly("orgsync:evt_test001:customer.create");
+        assertThat(app.row("SELECT stripe_customer_id, stripe_plan FROM av_organizations"))
+                .containsEntry("stripe_customer_id", "cus_1").containsEntry("stripe_plan", "enterprise");
+        assertThat(app.admin("GET", "/admin/held", TOKEN).json()).isEmpty();
+    }
+
+    static String metrics() {
+        return app.admin("GET", "/observe/metrics", null).raw();
     }
 
     @Test

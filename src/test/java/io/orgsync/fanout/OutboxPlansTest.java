@@ -123,7 +123,9 @@ class OutboxPlansTest {
 
     static void assertTenantProbesUseTheirIndex(String url, boolean neverAnalysed) throws Exception {
         for (boolean generic : new boolean[] {false, true}) {
-            String plan = plan(url, neverAnalysed, "claim.sql", generic, "'audit-sink'", "50", "'me'", "60");
+            String plan = plan(url, neverAnalysed, "claim.sql", generic, "'audit-sink'", "'hold'", "50", "'me'", "60");
+            // the dead-letter probe of a "hold" target looks the tenant up too
+            assertThat(plan).as(plan).contains("orgsync_outbox_dead_order_idx on orgsync_outbox d");
             assertThat(plan).contains("Index Scan using orgsync_outbox_next_idx on orgsync_outbox o");
             // each NOT EXISTS probe: tenant (order_key) in the index condition, not in a filter
             String[] probes = plan.split("on orgsync_outbox p");
