@@ -175,6 +175,38 @@ class ClerkWebhookTest extends SharedAppTest {
         assertThat(app.rows("SELECT DISTINCT order_key FROM orgsync_outbox WHERE target = 'archive'")).hasSize(6);
     }
 
+    /**
+     * A membership and its organisation's deletion applied at the same moment, by different flushers
+     * (two statements, two transactions): the member must not stay active in a deleted organisation,
+     * whether the organisation was known before (100 pairs) or arrives first in the membership (100).
+     */
+    @Test
+    void aMembershipRacingItsOrganisationsDeletionNeverStaysActive() throws Exception {
+        int pairs = 200;
+        for (int i = 0; i < pairs; i++) {
+            String org = "org_race_" + i;
+            if (i % 2 == 0) {
+                ObjectNode created = Fixtures.clerk("organization.created");
+                ((ObjectNode) created.get("data")).put("id", org);
+                assertThat(app.postClerk(created, "msg_race_org_" + i).status()).isEqualTo(200);
+            }
+            ObjectNode membership = Fixtures.clerk("organizationMembership.created");
+            ((ObjectNode) membership.get("data")).put("id", "orgmem_race_" + i);
+            ((ObjectNode) membership.get("data").get("organization")).put("id", org);
+            ObjectNode deleted = Fixtures.clerk("organization.deleted");
+            ((ObjectNode) deleted.get("data")).put("id", org);
+            String n = Integer.toString(i);
+            List<OrgsyncApp.Reply> replies = io.orgsync.support.Concurrently.run(List.of(
+                    () -> app.postClerk(membership, "msg_race_mem_" + n),
+                    () -> app.postClerk(deleted, "msg_race_del_" + n)));
+            assertThat(replies).extracting(OrgsyncApp.Reply::status).containsOnly(200);
+        }
+        assertThat(app.rows("SELECT o.id FROM organizations o WHERE o.id LIKE 'org_race_%' AND o.status <> 'deleted'")).isEmpty();
+        assertThat(app.rows("SELECT m.id, m.organization_id FROM organization_members m "
+                + "WHERE m.id LIKE 'orgmem_race_%' AND m.status <> 'deleted'")).as("active members of deleted organisations").isEmpty();
+        assertThat(app.count("organization_members")).isEqualTo(pairs);
+    }
+
     @Test
     void clerkEventsFanOutToTheArchiveAndTheAuditSink() {
         applied(app.postClerk(Fixtures.clerk("organization.created"), "msg_fan"));
