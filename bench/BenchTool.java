@@ -45,6 +45,7 @@ public class BenchTool {
             case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity");
             case "drain" -> drain(args[1], Long.parseLong(args[2]), args[3]);
             case "sqlcost" -> sqlCost(args[1], Double.parseDouble(args[2]));
+            case "sizes" -> sizes(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -227,6 +228,22 @@ public class BenchTool {
                 }
                 Thread.sleep(500);
             }
+        }
+    }
+
+    /**
+     * How large orgsync's own tables are (retention, README "Operations"): prints "SIZES" with the rows
+     * and the total on-disk size (table, indexes, TOAST) of the event log and the outbox, and how many
+     * events still hold their raw body.
+     */
+    static void sizes(String url) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM orgsync_events), pg_total_relation_size('orgsync_events'), "
+                     + "(SELECT count(*) FROM orgsync_events WHERE raw_body IS NOT NULL), "
+                     + "(SELECT count(*) FROM orgsync_outbox), pg_total_relation_size('orgsync_outbox')")) {
+            rs.next();
+            System.out.printf("SIZES events_rows=%d events_mib=%.1f events_with_body=%d outbox_rows=%d outbox_mib=%.1f%n",
+                    rs.getLong(1), rs.getLong(2) / 1048576.0, rs.getLong(3), rs.getLong(4), rs.getLong(5) / 1048576.0);
         }
     }
 

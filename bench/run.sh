@@ -2,6 +2,7 @@
 # The throughput benchmark (README, "Throughput"). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
 #                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain] [--sql-cost]
+#                [--sizes SECONDS]
 # Builds the jar if needed, installs wrk (Debian) if missing, starts the jar on a fresh embedded
 # PostgreSQL with durable settings (fsync and synchronous_commit on) and its development JWKS,
 # generates the signed events, sends each once at a fixed concurrency, checks the database against
@@ -10,10 +11,12 @@
 # adds fanout_events_per_s: the measured events over the span from the first receipt to the last delivery.
 # --sql-cost then runs the tenant apply statement alone on the same database at batches of 1, 4, 16
 # and 64 events and prints a SQLCOST line each: wall time and PostgreSQL CPU per statement and per event.
+# --sizes S waits S seconds after the run (retention passes, with ORGSYNC_RETENTION_* set) and prints
+# a SIZES line: rows and on-disk size of the event log and the outbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false SQL_COST=false
+SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false SQL_COST=false SIZES=
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --profile) PROFILE=$(realpath -m "$2"); shift 2 ;;
     --drain) DRAIN=true; shift ;;
     --sql-cost) SQL_COST=true; shift ;;
+    --sizes) SIZES=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -132,6 +136,10 @@ eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / 
 cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg$FANOUT/"
+if [ -n "$SIZES" ]; then
+  sleep "$SIZES"
+  java -cp target/orgsync.jar bench/BenchTool.java sizes "$DB_URL"
+fi
 # after the summary: the statement's own cost, on the database the run filled (AuthVital events only),
 # the jar restarted on it with the fan-out idle so that nothing else runs meanwhile
 if [ "$SQL_COST" = true ] && [ "$SOURCE" = authvital ]; then
