@@ -232,7 +232,7 @@ public class BenchTool {
     }
 
     /**
-     * How large orgsync's own tables are (retention, README "Operations"): prints "SIZES" with the rows
+     * How large orgsync's own tables are (docs/operations.md, "Retention"): prints "SIZES" with the rows
      * and the total on-disk size (table, indexes, TOAST) of the event log and the outbox, and how many
      * events still hold their raw body.
      */
@@ -254,7 +254,7 @@ public class BenchTool {
      * the event log under fresh dedupe keys. Prints a line per batch size: milliseconds per statement
      * and per event, wall time and the CPU of the database backend (read from /proc: the database runs
      * on this machine). The fixed cost of a statement against the cost of each event in it is what
-     * group commit's batch size trades (README, "Throughput").
+     * group commit's batch size trades (docs/throughput.md).
      */
     static void sqlCost(String url, double seconds) throws Exception {
         String sql = Files.readAllLines(Path.of("routes/sql/authvital/apply-tenant.sql")).stream()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The throughput benchmark (README, "Throughput"). From the repository root:
+# The throughput benchmark (docs/throughput.md). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
 #                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain] [--sql-cost]
 #                [--sizes SECONDS]

@@ -15,7 +15,7 @@ import io.orgsync.webhook.WebhookRejection;
 
 /**
  * Turns a verified AuthVital body into the canonical event every apply statement reads
- * (README, "The canonical event"). Both envelopes are accepted:
+ * (docs/extending.md, "The canonical event"). Both envelopes are accepted:
  * <ul>
  * <li>system webhooks {@code {event, timestamp, data}}: no id, so the dedupe key is the SHA-256 of
  * the raw body; the signed body's timestamp must be fresh (the only signed time this channel has);</li>

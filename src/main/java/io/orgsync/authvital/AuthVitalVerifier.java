@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
 import io.orgsync.webhook.WebhookRejection;
 
 /**
- * Verifies an AuthVital delivery over its exact raw bytes (DESIGN.md, "Wire formats"):
+ * Verifies an AuthVital delivery over its exact raw bytes (docs/webhooks.md):
  * <ul>
  * <li>system webhooks: {@code X-Webhook-Signature} = base64 RSA-SHA256 over the raw body, key {@code X-Webhook-Key-Id};
  * their freshness is checked on the signed body's timestamp, after parsing ({@link AuthVitalEnvelope});</li>

@@ -14,7 +14,7 @@ import org.apache.camel.spi.EndpointStrategy;
  * camel-sql's statement preparation, remembered per query. camel-sql rewrites a query's named
  * parameters ({@code :#${variable.events}}) into {@code ?} with regular expressions on every
  * exchange; the apply statements are a few kilobytes long and run thousands of times a second, so
- * that scan was a measurable share of the CPU (README, "Throughput"). The result depends only on
+ * that scan was a measurable share of the CPU (docs/throughput.md). The result depends only on
  * the query text, except for {@code :#in:} parameters, whose placeholder count depends on the
  * value: those are prepared by camel-sql as before. Installed on every sql endpoint that has no
  * strategy of its own (an {@link EndpointStrategy}), so the YAML routes need no option for it.

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stripe billing (seeds/000 "Stripe Integration") with stripe-java: a customer per tenant, a
+ * Stripe billing with stripe-java: a customer per tenant, a
  * subscription while the plan is not free, swapped or cancelled as the plan changes, and
  * everything cancelled and deleted with the tenant.
  * <p>

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The canonical event every apply statement reads (README, "The canonical event"), for every source. */
+/** The canonical event every apply statement reads (docs/extending.md, "The canonical event"), for every source. */
 public final class CanonicalEvents {
 
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][A-Za-z0-9_]*(\\.[a-z][A-Za-z0-9_]*){1,4}");

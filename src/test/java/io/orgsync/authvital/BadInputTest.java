@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md invariants 1 and 6: every malformed, unsigned or forged request gets the documented
+ * Invariants 1 and 6 (docs/invariants.md): every malformed, unsigned or forged request gets the documented
  * status and a JSON error with a stable code, and writes nothing.
  */
 class BadInputTest extends SharedAppTest {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md invariant 4: when PostgreSQL is unreachable, AuthVital sync events get 503 (AuthVital
+ * Invariant 4 (docs/invariants.md): when PostgreSQL is unreachable, AuthVital sync events get 503 (AuthVital
  * retries them), system webhooks (never retried by AuthVital) go to the durable spool and are
  * applied when the database is back. Nothing acknowledged is lost.
  */

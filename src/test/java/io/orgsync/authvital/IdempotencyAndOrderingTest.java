@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** DESIGN.md invariants 2 (idempotency) and 3 (ordering), over real HTTP and a real database. */
+/** Invariants 2 (idempotency) and 3 (ordering) of docs/invariants.md, over real HTTP and a real database. */
 class IdempotencyAndOrderingTest extends SharedAppTest {
 
 

@@ -40,7 +40,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md invariant 5 over real parts: s3proxy as S3 (objects read back with the AWS SDK),
+ * Invariant 5 (docs/invariants.md) over real parts: s3proxy as S3 (objects read back with the AWS SDK),
  * WireMock standing in for Stripe's API and for a SIEM's HTTP endpoint, a real PostgreSQL.
  */
 class FanoutTest {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md invariant 4 with group commit: the packaged jar on its durable embedded database is
+ * Invariant 4 (docs/invariants.md) with group commit: the packaged jar on its durable embedded database is
  * killed (kill -9) in the middle of a concurrent load; after a restart every event that had been
  * acknowledged with a 2xx is there.
  */
