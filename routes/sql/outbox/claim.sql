@@ -8,7 +8,7 @@
 -- it holds back the tenant's later rows for that target until it is replayed or discarded (a later
 -- event must not act on a state the dead one never set up, such as a Stripe customer); with "skip"
 -- they go on.
--- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx, V8.) The "older pending row of
+-- (o.target <> 'dispatch' lets the walk use orgsync_outbox_next_idx.) The "older pending row of
 -- the tenant?" probe (the target's own rows and dispatch rows) is a subquery run per candidate row
 -- with its values, so it always looks the tenant up in orgsync_outbox_order_idx. As a NOT EXISTS,
 -- PostgreSQL turned it into an anti-join and, when its statistics were taken while nothing was

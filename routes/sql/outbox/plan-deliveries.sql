@@ -5,7 +5,7 @@
 -- Idempotent: a target row exists once per event (constraint orgsync_outbox_once), so a dispatch
 -- repeated after a crash adds nothing; only rows this instance still holds (leased) are marked done.
 -- The rows are looked up as "id = ANY (ids)" so that the primary key serves them whatever the
--- table's statistics say (V8). Used by route outbox-dispatcher.
+-- table's statistics say. Used by route outbox-dispatcher.
 WITH plan AS (
     SELECT CAST(p ->> 'id' AS bigint) AS id, p ->> 'targets' AS targets
     FROM jsonb_array_elements(CAST(:#${variable.plans} AS jsonb)) AS p

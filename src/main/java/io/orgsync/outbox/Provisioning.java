@@ -18,7 +18,7 @@ import io.orgsync.webhook.Json;
  * and {@code {hash}}, the first 10 hex digits of the SHA-256 of the tenant id, makes it unique per
  * tenant: "Acme.io", "acme_io" and "acme-io" are three names, and a new tenant reusing a deleted
  * tenant's slug gets storage of its own. The template must hold {@code {hash}} or
- * {@code {tenant_id}}. The names are unique in the database too (V10): a collision is a dead
+ * {@code {tenant_id}}. The names are unique in the database too: a collision is a dead
  * letter, never a shared bucket. A name that breaks S3's bucket naming rules is a dead letter too.
  */
 public class Provisioning {

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the indexes decide; and, for the claim, on one whose statistics were taken while nothing was
  * pending, where the pending rows' indexes look empty. A claim's "older pending row of this tenant?" probe must use the tenant's own
  * index, and the done-marks the primary key; on any other index each costs a walk of the backlog
- * (V8 tells the story). Checked with EXPLAIN of the routes' own SQL files, both plan kinds.
+ * (db/migration/V1__baseline.sql, section 4, says why). Checked with EXPLAIN of the routes' own SQL files, both plan kinds.
  */
 class OutboxPlansTest {
 
