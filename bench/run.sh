@@ -89,7 +89,7 @@ pg_stats() {
 # with wrk, waits until the event log holds them, and leaves wrk's report in <phase dir>/wrk.txt and
 # "SPAN <recorded> <seconds since mark> <last receive time>" in $SPAN
 send() {
-  local cap=$(( 60 + $2 / 500 ))
+  local cap=$(( 60 + $2 / 100 ))
   # wrk stops each thread once all its events are answered; the duration is only a safety cap
   wrk -t"$THREADS" -c"$CONNECTIONS" -d${cap}s --timeout 30s -s bench/replay.lua "http://127.0.0.1:$PORT" -- "$1/requests.tsv" "$THREADS" > "$1/wrk.txt" &
   local wrk_pid=$!

@@ -1,4 +1,4 @@
--- Claims up to orgsync.outbox.batch-size new 'dispatch' rows (one per recorded event) for this
+-- Claims up to orgsync.outbox.dispatch-batch-size new 'dispatch' rows (one per recorded event) for this
 -- instance, as a lease. FOR UPDATE SKIP LOCKED: two instances never claim the same row; a row whose
 -- lease ran out (its instance died) is claimed again. Used by route outbox-dispatcher.
 WITH due AS (

@@ -113,7 +113,8 @@ public class ClerkReconciler {
     /**
      * The page's objects that are missing from the mirror or newer than it, as canonical events
      * (variable events; null when there are none); counts created, updated and unchanged.
-     * {@code current} is what current-versions.sql returned: id, updated_at (epoch ms), status.
+     * {@code current} is what routes/sql/clerk/current-organizations.sql or current-memberships.sql
+     * returned: id, updated_ms (Clerk's updated_at, epoch ms), status.
      */
     public void changes(Exchange exchange, String kind, List<Map<String, Object>> current) throws Exception {
         Map<String, Map<String, Object>> mirror = new HashMap<>();
@@ -142,7 +143,7 @@ public class ClerkReconciler {
     }
 
     /**
-     * Tombstones for mirrored objects Clerk did not list (rows of gone-*.sql: id, data), as canonical
+     * Tombstones for mirrored objects Clerk did not list (rows of routes/sql/clerk/active-*.sql: id, data), as canonical
      * {@code *.deleted} events in variable events (null when there are none).
      */
     public void gone(Exchange exchange, String kind, String organizationId, List<Map<String, Object>> active) throws Exception {
