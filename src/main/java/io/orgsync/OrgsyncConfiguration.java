@@ -17,7 +17,9 @@ import io.orgsync.clerk.SvixVerifier;
 import io.orgsync.db.CachedSqlStatements;
 import io.orgsync.db.Database;
 import io.orgsync.db.GroupCommit;
+import io.orgsync.db.GroupCommitComponent;
 import io.orgsync.outbox.FanoutDocuments;
+import io.orgsync.outbox.FanoutRules;
 import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
@@ -88,6 +90,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Integer.parseInt(prop(context, "orgsync.db.group-commit-max-queued", "2000")));
         context.addService(groupCommit, true, true);
         registry.bind("groupCommit", groupCommit);
+        context.addComponent("groupcommit", new GroupCommitComponent(groupCommit, "routes/sql"));
 
         DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));
         registry.bind("devKeys", devKeys);
@@ -141,6 +144,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("outbox", new Outbox());
         registry.bind("outboxStatus", new OutboxStatus(context, target -> prop(context, "orgsync.target." + target + ".on-dead", "skip")));
         registry.bind("fanoutDocuments", new FanoutDocuments());
+        registry.bind("fanoutRules", new FanoutRules(context));
         S3Client s3 = s3Client(context);
         if (s3 != null) {
             registry.bind("s3Client", s3);

@@ -68,6 +68,22 @@ public class FanoutDocuments {
         return Json.MAPPER.writeValueAsString(line) + "\n";
     }
 
+    /**
+     * A short JSON summary of the event an outbox row delivers, for targets of one's own (such as
+     * routes/examples/notify-webhook.camel.yaml): event id, source, type, tenant, entity, time.
+     */
+    public String summary(Map<String, Object> row) throws Exception {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("event_id", row.get("event_id"));
+        summary.put("source", row.get("source"));
+        summary.put("event_type", row.get("event_type"));
+        summary.put("tenant_id", row.get("tenant_id"));
+        summary.put("entity_type", row.get("entity_type"));
+        summary.put("entity_id", row.get("entity_id"));
+        summary.put("occurred_at", instant(row.get("occurred_at")).toString());
+        return Json.MAPPER.writeValueAsString(summary);
+    }
+
     /** The event id as a file or object name; ids with other characters get a hash so two never collide. */
     static String eventKey(String eventId) {
         String safe = UNSAFE.matcher(eventId).replaceAll("_");
