@@ -336,7 +336,7 @@ CREATE TRIGGER orgsync_events_audit
 
 -- The fan-out. Every recorded event gets a 'dispatch' row in the
 -- outbox in the same transaction that records it (trigger below): no event is applied without its
--- fan-out recorded, nor the reverse. The dispatcher route (routes/outbox-dispatcher.camel.yaml)
+-- fan-out recorded, nor the reverse. The dispatcher route (routes/fanout-engine.camel.yaml)
 -- turns that row into one row per target, chosen by event type in YAML; each target route then
 -- delivers its rows with its own retries. Rows that run out of attempts, or fail for good, are the
 -- dead letters (status 'dead'): the admin API lists, replays and discards them.

@@ -1,5 +1,5 @@
 -- Applies tenant.app.granted | tenant.app.revoked to av_tenant_app_access.
--- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
+-- Used by route apply-authvital-event (routes/apply-authvital.camel.yaml).
 -- A grant is either a user grant (user_id, access_type, …) or a tenant subscription grant
 -- (subscription_id, license_type_*, quantity_purchased, status). Status follows the newest
 -- event (a revoke is not a tombstone: a later grant re-opens access). Returns one row per new event.

@@ -1,5 +1,5 @@
 -- Applies application.created | application.updated | application.deleted to av_applications.
--- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
+-- Used by route apply-authvital-event (routes/apply-authvital.camel.yaml).
 -- Input: variable "events", a JSON array of canonical events. Same shape as apply-tenant.sql:
 -- record once (dedupe + audit), then upsert with the ordering guard; application.deleted is a tombstone.
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).

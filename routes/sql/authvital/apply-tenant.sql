@@ -1,5 +1,5 @@
 -- Applies tenant.created | tenant.updated | tenant.suspended | tenant.deleted to av_organizations.
--- Used by route apply-authvital-event (routes/authvital-apply.camel.yaml).
+-- Used by route apply-authvital-event (routes/apply-authvital.camel.yaml).
 -- Input: variable "events", a JSON array of canonical events (docs/extending.md, "The canonical event").
 -- One statement, so one atomic step: orgsync_record_all() records the batch's events once (a duplicate returns
 -- no row and changes nothing; the audit row is written by a trigger), then the organisation is

@@ -1,5 +1,5 @@
 -- Applies organization.created | organization.updated | organization.deleted to organizations.
--- Used by route apply-clerk-event (routes/clerk-apply.camel.yaml). Input: variable "events", a JSON
+-- Used by route apply-clerk-event (routes/apply-clerk.camel.yaml). Input: variable "events", a JSON
 -- array of canonical events. One statement: orgsync_record_all() records the batch's events once (dedupe by
 -- svix-id, audit row by trigger), orgsync_clerk_organization() applies it with the ordering guard on
 -- Clerk's updated_at; organization.deleted (only {id, deleted}) tombstones it and its memberships.

@@ -7,13 +7,13 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 import io.vertx.core.http.HttpServerRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 /**
- * Guard and parameters of the admin API (routes/admin-api.camel.yaml). A bearer token
+ * Guard and parameters of the admin API (routes/admin.camel.yaml). A bearer token
  * ({@code ORGSYNC_ADMIN_TOKEN}) is compared in constant time and never logged; with no token
  * configured the admin API answers 404 to everything.
  */

@@ -9,9 +9,9 @@ import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.orgsync.webhook.CanonicalEvents;
-import io.orgsync.webhook.Json;
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.CanonicalEvents;
+import io.orgsync.http.Json;
+import io.orgsync.http.WebhookRejection;
 
 /**
  * Turns a verified AuthVital body into the canonical event every apply statement reads

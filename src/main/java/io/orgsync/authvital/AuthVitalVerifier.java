@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.function.UnaryOperator;
 
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 
 /**
  * Verifies an AuthVital delivery over its exact raw bytes (docs/webhooks.md):

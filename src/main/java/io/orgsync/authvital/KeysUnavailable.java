@@ -1,6 +1,6 @@
 package io.orgsync.authvital;
 
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 
 /**
  * AuthVital's signing keys cannot be had right now (the key set cannot be read, or an unknown key id

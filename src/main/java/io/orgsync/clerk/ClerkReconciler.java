@@ -13,8 +13,8 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.orgsync.webhook.CanonicalEvents;
-import io.orgsync.webhook.Json;
+import io.orgsync.http.CanonicalEvents;
+import io.orgsync.http.Json;
 import org.apache.camel.Exchange;
 
 /**
@@ -62,7 +62,7 @@ public class ClerkReconciler {
     /** A run needs CLERK_SECRET_KEY: without it the admin API answers 503. */
     public void requireConfigured() {
         if (!configured) {
-            throw io.orgsync.webhook.WebhookRejection.unavailable("not_configured",
+            throw io.orgsync.http.WebhookRejection.unavailable("not_configured",
                     "Reconciliation needs CLERK_SECRET_KEY (Clerk's Backend API secret key)");
         }
     }

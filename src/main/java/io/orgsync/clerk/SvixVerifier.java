@@ -14,7 +14,7 @@ import java.util.function.UnaryOperator;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 
 /**
  * Standard Webhooks / Svix verification, as Clerk delivers: HMAC-SHA256 with the base64-decoded

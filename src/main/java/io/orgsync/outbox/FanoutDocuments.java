@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.orgsync.webhook.Json;
+import io.orgsync.http.Json;
 import org.apache.camel.Exchange;
 
 /**
@@ -55,14 +55,7 @@ public class FanoutDocuments {
     public String auditLine(Exchange exchange, Map<String, Object> row) throws Exception {
         Instant received = instant(row.get("received_at"));
         exchange.setVariable("auditDay", received.atOffset(ZoneOffset.UTC).toLocalDate().toString());
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("event_id", row.get("event_id"));
-        line.put("source", row.get("source"));
-        line.put("event_type", row.get("event_type"));
-        line.put("entity_type", row.get("entity_type"));
-        line.put("entity_id", row.get("entity_id"));
-        line.put("tenant_id", row.get("tenant_id"));
-        line.put("occurred_at", instant(row.get("occurred_at")).toString());
+        Map<String, Object> line = about(row);
         line.put("received_at", received.toString());
         line.put("data", json(row.get("data")));
         return Json.MAPPER.writeValueAsString(line) + "\n";
@@ -70,18 +63,23 @@ public class FanoutDocuments {
 
     /**
      * A short JSON summary of the event an outbox row delivers, for targets of one's own (such as
-     * routes/examples/notify-webhook.camel.yaml): event id, source, type, tenant, entity, time.
+     * routes/examples/notify-webhook.camel.yaml): the audit line without its data and receipt.
      */
     public String summary(Map<String, Object> row) throws Exception {
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("event_id", row.get("event_id"));
-        summary.put("source", row.get("source"));
-        summary.put("event_type", row.get("event_type"));
-        summary.put("tenant_id", row.get("tenant_id"));
-        summary.put("entity_type", row.get("entity_type"));
-        summary.put("entity_id", row.get("entity_id"));
-        summary.put("occurred_at", instant(row.get("occurred_at")).toString());
-        return Json.MAPPER.writeValueAsString(summary);
+        return Json.MAPPER.writeValueAsString(about(row));
+    }
+
+    /** What identifies the event of an outbox row: id, source, type, entity, tenant, time. */
+    private static Map<String, Object> about(Map<String, Object> row) {
+        Map<String, Object> about = new LinkedHashMap<>();
+        about.put("event_id", row.get("event_id"));
+        about.put("source", row.get("source"));
+        about.put("event_type", row.get("event_type"));
+        about.put("entity_type", row.get("entity_type"));
+        about.put("entity_id", row.get("entity_id"));
+        about.put("tenant_id", row.get("tenant_id"));
+        about.put("occurred_at", instant(row.get("occurred_at")).toString());
+        return about;
     }
 
     /** The event id as a file or object name; ids with other characters get a hash so two never collide. */

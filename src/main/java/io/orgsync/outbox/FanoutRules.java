@@ -15,7 +15,7 @@ import org.apache.camel.CamelContext;
  * <li>{@code orgsync.fanout.<source>.<event type>}, e.g. {@code orgsync.fanout.authvital.tenant.created};</li>
  * <li>{@code orgsync.fanout.default}.</li>
  * </ol>
- * A target is the delivery route {@code deliver-<name>} (routes/outbox-targets.camel.yaml, or a
+ * A target is the delivery route {@code deliver-<name>} (routes/fanout-engine.camel.yaml, or a
  * file of one's own); one whose route is not there (Stripe without an API key: its route's
  * precondition is false) is left out. Decided once per source, type and outcome.
  */

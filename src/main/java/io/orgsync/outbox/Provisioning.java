@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.orgsync.webhook.Json;
+import io.orgsync.http.Json;
 
 /**
  * Tenant storage provisioning: the names of a new tenant's storage, from

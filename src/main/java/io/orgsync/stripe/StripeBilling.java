@@ -17,7 +17,7 @@ import com.stripe.param.CustomerSearchParams;
 import com.stripe.param.SubscriptionCancelParams;
 import com.stripe.param.SubscriptionCreateParams;
 import com.stripe.param.SubscriptionUpdateParams;
-import io.orgsync.webhook.Json;
+import io.orgsync.http.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,7 +10,7 @@ import java.util.Map;
 
 import com.nimbusds.jose.jwk.RSAKey;
 import io.orgsync.support.AuthVitalSigner;
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -27,10 +27,7 @@ class DatabaseOutageTest {
     @Test
     void syncEventsGet503AndSystemWebhooksAreSpooledThenApplied() throws Exception {
         Path dataDir = Files.createTempDirectory("orgsync-outage-pg");
-        int pgPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            pgPort = s.getLocalPort();
-        }
+        int pgPort = freePort();
         EmbeddedPostgres pg = start(dataDir, pgPort);
         try (OrgsyncApp app = OrgsyncApp.start(pg.getJdbcUrl("postgres", "postgres"),
                 Map.of("orgsync.db.connect-timeout-ms", "500"))) {
@@ -75,10 +72,7 @@ class DatabaseOutageTest {
     @Test
     void pastItsCapTheSpoolAnswers503AndAnUnreadableSpoolFileIsMovedAsideWithItsReason() throws Exception {
         Path dataDir = Files.createTempDirectory("orgsync-outage-pg");
-        int pgPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            pgPort = s.getLocalPort();
-        }
+        int pgPort = freePort();
         EmbeddedPostgres pg = start(dataDir, pgPort);
         try (OrgsyncApp app = OrgsyncApp.start(pg.getJdbcUrl("postgres", "postgres"),
                 Map.of("orgsync.db.connect-timeout-ms", "500", "orgsync.spool.max-files", "1"))) {
@@ -117,6 +111,12 @@ class DatabaseOutageTest {
             return jsonFiles(dir);
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.orgsync.support.SvixSigner;
-import io.orgsync.webhook.WebhookRejection;
+import io.orgsync.http.WebhookRejection;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -71,7 +71,7 @@ class GroupCommitTest extends SharedAppTest {
         for (int i = 0; i < results.size(); i++) {
             if (i == 15) {
                 assertThat(results.get(i)).isInstanceOf(Exception.class);
-                assertThat(new io.orgsync.webhook.WebhookReplies().classify((Exception) results.get(i))).isEqualTo("invalid_field");
+                assertThat(new io.orgsync.http.WebhookReplies().classify((Exception) results.get(i))).isEqualTo("invalid_field");
             } else {
                 assertThat(results.get(i)).as("request %d", i).isInstanceOf(List.class);
                 assertThat((List<?>) results.get(i)).hasSize(1);

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.http.base.HttpOperationFailedException;
-import io.orgsync.webhook.Json;
+import io.orgsync.http.Json;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,8 +1,8 @@
-package io.orgsync.webhook;
+package io.orgsync.http;
 
 /**
  * A request orgsync refuses, with the HTTP status and the stable error code the sender gets back.
- * Thrown by the beans on the webhook path; the routeConfiguration {@code webhook-errors} turns it
+ * Thrown by the beans on the webhook path; the routeConfiguration {@code http-errors} turns it
  * into a JSON answer. The message is safe to show to the sender: never a secret, never a stack trace.
  */
 public class WebhookRejection extends RuntimeException {

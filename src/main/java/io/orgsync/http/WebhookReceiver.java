@@ -1,4 +1,4 @@
-package io.orgsync.webhook;
+package io.orgsync.http;
 
 import java.time.Clock;
 import java.time.Instant;

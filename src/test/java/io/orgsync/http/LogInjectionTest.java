@@ -1,4 +1,4 @@
-package io.orgsync.webhook;
+package io.orgsync.http;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.orgsync.webhook;
+package io.orgsync.http;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
