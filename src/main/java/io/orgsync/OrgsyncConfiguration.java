@@ -112,7 +112,6 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                     Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.jwks-max-stale-seconds", "86400"))),
                     dev || Boolean.parseBoolean(prop(context, "orgsync.authvital.allow-insecure-http", "false")));
             authVitalKeys.load();
-            registry.bind("authvitalKeys", authVitalKeys);
             keys = authVitalKeys;
         }
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
@@ -142,7 +141,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
 
         // fan-out
         registry.bind("outbox", new Outbox());
-        registry.bind("outboxStatus", new OutboxStatus(context, target -> prop(context, "orgsync.target." + target + ".on-dead", "skip")));
+        registry.bind("outboxStatus", new OutboxStatus(context));
         registry.bind("fanoutDocuments", new FanoutDocuments());
         registry.bind("fanoutRules", new FanoutRules(context));
         S3Client s3 = s3Client(context);

@@ -45,7 +45,6 @@ public class AuthVitalKeys implements KeyLookup {
 
     private final String jwksUrl;
     private final JWKSource<SecurityContext> source;
-    private volatile boolean loaded;
 
     /**
      * @param allowInsecureHttp accept an http:// AV_HOST (development, or a local stand-in): over plain
@@ -93,18 +92,12 @@ public class AuthVitalKeys implements KeyLookup {
         }
         try {
             source.get(ANY_KEY, null);
-            loaded = true;
             return true;
         } catch (KeySourceException e) {
             LOG.warn("AuthVital JWKS at {} could not be read at start-up: {}; system webhooks are spooled unverified until it can",
                     jwksUrl, e.getMessage());
             return false;
         }
-    }
-
-    /** True once a key set has been read (readiness). */
-    public boolean isLoaded() {
-        return loaded;
     }
 
     static String jwksUrl(String host) {
@@ -149,7 +142,6 @@ public class AuthVitalKeys implements KeyLookup {
         }
         try {
             List<JWK> keys = source.get(new JWKSelector(usableKey(kid)), null);
-            loaded = true;
             if (keys.isEmpty()) {
                 return null;
             }

@@ -4,13 +4,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
 
 /**
  * What the outbox holds, per target, for the metrics and the admin API.
@@ -18,8 +19,8 @@ import org.apache.camel.Route;
  * <li>Gauges from the rows of routes/sql/outbox/gauges.sql, which route outbox-gauges runs on a
  * timer: {@code orgsync_outbox_pending}, {@code orgsync_outbox_dead} and {@code orgsync_outbox_held}
  * (pending rows that a dead letter of their tenant holds back), tagged {@code target}.</li>
- * <li>{@link #holdTargets()}: the targets whose {@code orgsync.target.<name>.on-dead} is "hold", the
- * targets being the delivery routes {@code deliver-<name>} (a target added in YAML counts too).</li>
+ * <li>{@link #holdTargets()}: the targets whose delivery route {@code deliver-<name>} was made with
+ * {@code onDead: hold} (a target added in YAML counts too).</li>
  * </ul>
  */
 public class OutboxStatus {
@@ -28,19 +29,23 @@ public class OutboxStatus {
     private static final String DELIVERY_ROUTE = "deliver-";
 
     private final CamelContext context;
-    private final UnaryOperator<String> onDeadPolicy;
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
 
-    /** @param onDeadPolicy a target's on-dead policy, "hold" or "skip" */
-    public OutboxStatus(CamelContext context, UnaryOperator<String> onDeadPolicy) {
+    public OutboxStatus(CamelContext context) {
         this.context = context;
-        this.onDeadPolicy = onDeadPolicy;
+    }
+
+    /** A target's on-dead policy, "hold" or "skip": the onDead parameter its delivery route was made with. */
+    String onDeadPolicy(String target) {
+        RouteDefinition route = ((ModelCamelContext) context).getRouteDefinition(DELIVERY_ROUTE + target);
+        Object policy = route == null || route.getTemplateParameters() == null ? null : route.getTemplateParameters().get("onDead");
+        return policy == null ? "skip" : context.resolvePropertyPlaceholders(policy.toString()).strip();
     }
 
     /** The targets whose dead letters hold back their tenant's later rows, comma-separated. */
     public String holdTargets() {
         return context.getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith(DELIVERY_ROUTE))
-                .map(id -> id.substring(DELIVERY_ROUTE.length())).filter(t -> "hold".equals(onDeadPolicy.apply(t)))
+                .map(id -> id.substring(DELIVERY_ROUTE.length())).filter(t -> "hold".equals(onDeadPolicy(t)))
                 .sorted().collect(Collectors.joining(","));
     }
 
@@ -52,7 +57,7 @@ public class OutboxStatus {
             String target = String.valueOf(row.get("target"));
             for (String kind : KINDS) {
                 long value = ((Number) row.get(kind)).longValue();
-                if (kind.equals("held") && !"hold".equals(onDeadPolicy.apply(target))) {
+                if (kind.equals("held") && !"hold".equals(onDeadPolicy(target))) {
                     value = 0;
                 }
                 gauge(registry, kind, target).set(value);
