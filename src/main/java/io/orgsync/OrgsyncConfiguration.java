@@ -10,7 +10,6 @@ import io.orgsync.authvital.AuthVitalKeys;
 import io.orgsync.authvital.AuthVitalVerifier;
 import io.orgsync.authvital.KeyLookup;
 import io.orgsync.admin.AdminApi;
-import io.orgsync.admin.ManagementHttpEngine;
 import io.orgsync.clerk.ClerkEnvelope;
 import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
@@ -28,6 +27,7 @@ import io.orgsync.dev.DevKeys;
 import io.orgsync.files.DurableFiles;
 import io.orgsync.http.EventSchemas;
 import io.orgsync.http.HttpFrontDoor;
+import io.orgsync.http.PortHttpEngine;
 import io.orgsync.http.WebhookReceiver;
 import io.orgsync.http.WebhookGuard;
 import io.orgsync.http.WebhookReplies;
@@ -130,7 +130,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, headers -> false, clock));
 
-        HttpFrontDoor frontDoor = new HttpFrontDoor(context, Integer.parseInt(prop(context, "camel.server.port", "8080")),
+        int publicPort = Integer.parseInt(prop(context, "camel.server.port", "8080"));
+        HttpFrontDoor frontDoor = new HttpFrontDoor(context, httpHost, publicPort,
                 Long.parseLong(prop(context, "orgsync.webhook.max-body-bytes", "1048576")));
         context.addService(frontDoor, true, true);
         context.addStartupListener(frontDoor);
@@ -158,7 +159,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
                 prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
         registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
-        registry.bind("managementHttp", new ManagementHttpEngine(Integer.parseInt(prop(context, "camel.management.port", "9876"))));
+        registry.bind("publicHttp", new PortHttpEngine(publicPort));
+        registry.bind("managementHttp", new PortHttpEngine(Integer.parseInt(prop(context, "camel.management.port", "9876"))));
     }
 
     /** The S3 client of the archive and of provisioning, when a bucket or an endpoint is configured. */

@@ -6,6 +6,8 @@ import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
@@ -19,21 +21,29 @@ import org.apache.camel.support.service.ServiceSupport;
  * before the context starts, so "every route started" means ready.</li>
  * <li>413 {@code body_too_large} above {@code camel.server.max-body-size}.</li>
  * </ul>
- * Installed on the router as soon as it exists: when this service starts (if the HTTP server
- * started first), else when the routes have been warmed up, before any route consumer starts.
+ * The public server is {@link PublicHttpServer}: this service starts it when the routes have been
+ * built, before any route consumer starts, and the gate goes on its router before it listens. It
+ * closes after the routes have stopped (a service stops after the routes).
  */
 public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupListener {
 
     private final CamelContext context;
     private final int port;
     private final long maxBodyBytes;
+    private final PublicHttpServer server;
     private final AtomicBoolean installed = new AtomicBoolean();
     private volatile boolean routesStarted;
 
-    public HttpFrontDoor(CamelContext context, int port, long maxBodyBytes) {
+    public HttpFrontDoor(CamelContext context, String host, int port, long maxBodyBytes) {
         this.context = context;
         this.port = port;
         this.maxBodyBytes = maxBodyBytes;
+        VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
+        configuration.setBindHost(host);
+        configuration.setBindPort(port);
+        configuration.setMaxBodySize(maxBodyBytes);
+        this.server = new PublicHttpServer(configuration, this);
+        server.setCamelContext(context);
     }
 
     /** True when a webhook can be received and stored: every route started, the context not stopping. */
@@ -41,23 +51,24 @@ public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupList
         return routesStarted && context.isStarted() && !context.isStopping();
     }
 
-    @Override
-    protected void doStart() {
-        install();
-    }
-
+    /** The routes are built, their consumers not started yet: the public server starts now, gate first. */
     @Override
     public void onCamelContextStarted(CamelContext camelContext, boolean alreadyStarted) {
-        install();
+        ServiceHelper.startService(server);
     }
 
     @Override
     public void onCamelContextFullyStarted(CamelContext camelContext, boolean alreadyStarted) {
-        install();
         routesStarted = true;
     }
 
-    private void install() {
+    @Override
+    protected void doStop() {
+        ServiceHelper.stopService(server);
+    }
+
+    /** Puts the gate on the public router, once ({@link PublicHttpServer}, before it listens). */
+    void install() {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
         if (router == null || !installed.compareAndSet(false, true)) {
             return;

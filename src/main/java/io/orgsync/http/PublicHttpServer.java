@@ -1,0 +1,28 @@
+package io.orgsync.http;
+
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+
+/**
+ * The public (webhook) HTTP server. orgsync makes it itself rather than through camel-main
+ * ({@code camel.server.enabled = false}), so that {@link HttpFrontDoor} decides when it listens and
+ * what it answers: its gate goes on the router after the router is made and before the server
+ * listens, and the server starts only once the routes are built, just before their consumers start.
+ * camel-main's own server listened first and got its routes later: a request in between was answered
+ * 404 by Vert.x (seen under load, in a few milliseconds at start-up).
+ */
+public class PublicHttpServer extends VertxPlatformHttpServer {
+
+    private final HttpFrontDoor frontDoor;
+
+    public PublicHttpServer(VertxPlatformHttpServerConfiguration configuration, HttpFrontDoor frontDoor) {
+        super(configuration);
+        this.frontDoor = frontDoor;
+    }
+
+    @Override
+    protected void initializeServer() {
+        super.initializeServer();
+        frontDoor.install();
+    }
+}
