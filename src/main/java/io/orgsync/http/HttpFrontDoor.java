@@ -11,19 +11,19 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The answers the public port gives before a request reaches a route. Vert.x answers them in
- * in plain text or with an empty body; every orgsync answer is JSON with a stable code:
+ * The public (webhook) port: when it listens, and the answers it gives before a request reaches a
+ * route, all JSON with a stable code (Vert.x's own are plain text or empty):
  * <ul>
- * <li><b>503 {@code not_ready}</b> (with {@code Retry-After}) while orgsync starts and while it
- * shuts down. The HTTP server listens before the webhook routes exist, and they are gone before it
- * closes: without this gate a sender saw 404 ("wrong URL", and a system webhook answered 404 is
- * never sent again) or an empty 503 from a suspended route. The database is opened and migrated
- * before the context starts, so "every route started" means ready.</li>
- * <li>413 {@code body_too_large} above {@code camel.server.max-body-size}.</li>
+ * <li><b>503 {@code not_ready}</b> (with {@code Retry-After}) from the moment it listens until every
+ * route has started, and again from the moment orgsync begins to stop. Without it a sender saw 404
+ * ("wrong URL"; a system webhook answered 404 is never sent again) or an empty 503 from a suspended
+ * route. The database is opened and migrated before the context starts, so "every route started"
+ * means ready.</li>
+ * <li>413 {@code body_too_large} above {@code orgsync.webhook.max-body-bytes}.</li>
  * </ul>
- * The public server is {@link PublicHttpServer}: this service starts it when the routes have been
- * built, before any route consumer starts, and the gate goes on its router before it listens. It
- * closes after the routes have stopped (a service stops after the routes).
+ * The server is {@link PublicHttpServer}, started by this listener once the routes are built and
+ * before any route consumer starts, with the gate on its router before it listens; it is stopped
+ * with this service, after the routes.
  */
 public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupListener {
 
