@@ -1,5 +1,9 @@
 package io.orgsync.http;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 
@@ -13,10 +17,12 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
  */
 public class PublicHttpServer extends VertxPlatformHttpServer {
 
+    private final VertxPlatformHttpServerConfiguration configuration;
     private final HttpFrontDoor frontDoor;
 
     public PublicHttpServer(VertxPlatformHttpServerConfiguration configuration, HttpFrontDoor frontDoor) {
         super(configuration);
+        this.configuration = configuration;
         this.frontDoor = frontDoor;
     }
 
@@ -24,5 +30,23 @@ public class PublicHttpServer extends VertxPlatformHttpServer {
     protected void initializeServer() {
         super.initializeServer();
         frontDoor.install();
+    }
+
+    /**
+     * A port that cannot be bound stops start-up with one clear line: Vert.x only logs the failure,
+     * and the process would run on, answering nothing.
+     */
+    @Override
+    protected void startServer() throws Exception {
+        if (configuration.getBindPort() > 0) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(configuration.getBindHost(), configuration.getBindPort()));
+            } catch (IOException e) {
+                throw new IllegalStateException("The webhook port " + configuration.getBindHost() + ":" + configuration.getBindPort()
+                        + " cannot be bound (" + e.getMessage() + "): set ORGSYNC_HTTP_PORT or ORGSYNC_HTTP_HOST");
+            }
+        }
+        super.startServer();
     }
 }

@@ -101,6 +101,15 @@ class StartAndStopUnderLoadTest {
         }
     }
 
+    @Test
+    void aWebhookPortInUseStopsStartUpWithAClearErrorInsteadOfServingNothing() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrgsyncApp.start(Map.of(
+                            "camel.server.host", "127.0.0.1", "camel.server.port", Integer.toString(taken.getLocalPort()))))
+                    .rootCause().hasMessageContaining("The webhook port 127.0.0.1:" + taken.getLocalPort() + " cannot be bound");
+        }
+    }
+
     /** "200 applied", "503 not_ready", or what else came back, by status and JSON code. */
     static String classify(HttpResponse<String> response) {
         JsonNode json = null;

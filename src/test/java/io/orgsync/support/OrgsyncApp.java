@@ -60,7 +60,11 @@ public final class OrgsyncApp implements AutoCloseable {
     private OrgsyncApp(String dbUrl, Map<String, String> overrides) {
         this.dbUrl = dbUrl;
         this.port = freePort();
-        this.managementPort = freePort();
+        int management = freePort();
+        while (management == port) {
+            management = freePort(); // two free-port probes can return the same port
+        }
+        this.managementPort = management;
         try {
             this.workDir = Files.createTempDirectory("orgsync-test");
         } catch (IOException e) {
