@@ -52,7 +52,7 @@ public class OutboxStatus {
     /** Takes one snapshot: rows of {target, pending, dead, held}; held counts only for "hold" targets. */
     public void update(List<Map<String, Object>> rows) {
         MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
-        values.values().forEach(v -> v.set(0));
+        Map<String, Long> snapshot = new java.util.HashMap<>();
         for (Map<String, Object> row : rows) {
             String target = String.valueOf(row.get("target"));
             for (String kind : KINDS) {
@@ -60,9 +60,12 @@ public class OutboxStatus {
                 if (kind.equals("held") && !"hold".equals(onDeadPolicy(target))) {
                     value = 0;
                 }
-                gauge(registry, kind, target).set(value);
+                gauge(registry, kind, target);
+                snapshot.put(kind + "|" + target, value);
             }
         }
+        // set in one pass (a target with no such rows any more reads 0), never zeroing a gauge a scrape could see
+        values.forEach((key, gauge) -> gauge.set(snapshot.getOrDefault(key, 0L)));
     }
 
     private AtomicLong gauge(MeterRegistry registry, String kind, String target) {
