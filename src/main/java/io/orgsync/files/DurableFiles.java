@@ -66,14 +66,14 @@ public class DurableFiles {
             return false;
         }
         Path temp = target.resolveSibling(".writing-" + UUID.randomUUID() + "-" + target.getFileName());
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            writeFully(channel, bytes(body));
-            disk.force(channel, temp);
-        }
         try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(channel, bytes(body));
+                disk.force(channel, temp);
+            }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            Files.deleteIfExists(temp);
+            Files.deleteIfExists(temp); // a full disk leaves no temporary behind
             throw e;
         }
         disk.syncFolder(target.getParent());
@@ -101,7 +101,7 @@ public class DurableFiles {
     }
 
     /** Files (not folders, not temporaries) directly in the folder, and their total size. */
-    public static Usage usage(Path folder) throws IOException {
+    private static Usage usage(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
             return new Usage(0, 0);
         }
@@ -118,7 +118,7 @@ public class DurableFiles {
         return new Usage(files, bytes);
     }
 
-    public record Usage(long files, long bytes) {
+    private record Usage(long files, long bytes) {
     }
 
     private void makeFolders(Path folder) throws IOException {

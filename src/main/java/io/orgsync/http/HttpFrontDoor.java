@@ -1,7 +1,5 @@
 package io.orgsync.http;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -31,7 +29,6 @@ public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupList
     private final int port;
     private final long maxBodyBytes;
     private final PublicHttpServer server;
-    private final AtomicBoolean installed = new AtomicBoolean();
     private volatile boolean routesStarted;
 
     public HttpFrontDoor(CamelContext context, String host, int port, long maxBodyBytes) {
@@ -67,11 +64,11 @@ public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupList
         ServiceHelper.stopService(server);
     }
 
-    /** Puts the gate on the public router, once ({@link PublicHttpServer}, before it listens). */
+    /** Puts the gate on the router the public server has just made, before it listens ({@link PublicHttpServer}). */
     void install() {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
-        if (router == null || !installed.compareAndSet(false, true)) {
-            return;
+        if (router == null) {
+            throw new IllegalStateException("The webhook server on port " + port + " made no router to put the start/stop gate on");
         }
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
             if (isOpen()) {
