@@ -5,13 +5,10 @@
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
     SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
-           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') AS tenant_id,
+           r.e ->> 'tenant_id' AS tenant_id,
            r.event_type IN ('application.created', 'application.updated') AS carries_attrs,
            r.event_type = 'application.created' AS defines_defaults
-    FROM orgsync_record_all((
-             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'application', 'entity_id', e -> 'data' ->> 'application_id',
-                                                 'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
-             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
+    FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'application', '{data,application_id}') AS r
 ),
 mirrored AS (
     INSERT INTO av_applications AS t (
@@ -57,36 +54,39 @@ mirrored AS (
         event_id
     FROM fresh
     ON CONFLICT (id) DO UPDATE SET
-        organization_id            = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.organization_id, t.organization_id),
-        name                       = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.name, t.name),
-        slug                       = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.slug, t.slug),
-        description                = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.description, t.description),
-        client_id                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.client_id, t.client_id),
-        application_type           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.application_type, t.application_type),
-        redirect_uris              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.redirect_uris, t.redirect_uris),
-        post_logout_redirect_uris  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.post_logout_redirect_uris, t.post_logout_redirect_uris),
-        allowed_scopes             = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allowed_scopes, t.allowed_scopes),
-        grant_types                = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.grant_types, t.grant_types),
-        token_endpoint_auth_method = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.token_endpoint_auth_method, t.token_endpoint_auth_method),
-        initiate_login_uri         = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.initiate_login_uri, t.initiate_login_uri),
-        access_token_ttl_seconds   = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.access_token_ttl_seconds, t.access_token_ttl_seconds),
-        refresh_token_ttl_seconds  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.refresh_token_ttl_seconds, t.refresh_token_ttl_seconds),
-        is_active                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.is_active, t.is_active),
-        config                     = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.config, t.config),
-        licensing                  = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.licensing, t.licensing),
-        created_by_sub             = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.created_by_sub, t.created_by_sub),
-        source_created_at          = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.source_created_at, t.source_created_at),
-        data                       = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
-        attrs_event_at             = GREATEST(t.attrs_event_at, EXCLUDED.attrs_event_at),
-        status                     = CASE WHEN t.status = 'deleted' THEN t.status
-                                          WHEN orgsync_newer(EXCLUDED.status_event_at, t.status_event_at) THEN EXCLUDED.status
-                                          ELSE t.status END,
-        deleted_at                 = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
-        status_event_at            = GREATEST(t.status_event_at, EXCLUDED.status_event_at),
-        last_event_id              = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.last_event_id ELSE t.last_event_id END,
-        last_event_at              = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
-        synced_at                  = now(),
-        updated_at                 = now()
+        -- attributes: a newer event overwrites what it carries, an older one only fills gaps (orgsync_pick)
+        (organization_id, name, slug, description, client_id, application_type, redirect_uris,
+         post_logout_redirect_uris, allowed_scopes, grant_types, token_endpoint_auth_method,
+         initiate_login_uri, access_token_ttl_seconds, refresh_token_ttl_seconds, is_active, licensing,
+         created_by_sub, source_created_at) = (
+            SELECT orgsync_pick(newer, EXCLUDED.organization_id,            t.organization_id),
+                   orgsync_pick(newer, EXCLUDED.name,                       t.name),
+                   orgsync_pick(newer, EXCLUDED.slug,                       t.slug),
+                   orgsync_pick(newer, EXCLUDED.description,                t.description),
+                   orgsync_pick(newer, EXCLUDED.client_id,                  t.client_id),
+                   orgsync_pick(newer, EXCLUDED.application_type,           t.application_type),
+                   orgsync_pick(newer, EXCLUDED.redirect_uris,              t.redirect_uris),
+                   orgsync_pick(newer, EXCLUDED.post_logout_redirect_uris,  t.post_logout_redirect_uris),
+                   orgsync_pick(newer, EXCLUDED.allowed_scopes,             t.allowed_scopes),
+                   orgsync_pick(newer, EXCLUDED.grant_types,                t.grant_types),
+                   orgsync_pick(newer, EXCLUDED.token_endpoint_auth_method, t.token_endpoint_auth_method),
+                   orgsync_pick(newer, EXCLUDED.initiate_login_uri,         t.initiate_login_uri),
+                   orgsync_pick(newer, EXCLUDED.access_token_ttl_seconds,   t.access_token_ttl_seconds),
+                   orgsync_pick(newer, EXCLUDED.refresh_token_ttl_seconds,  t.refresh_token_ttl_seconds),
+                   orgsync_pick(newer, EXCLUDED.is_active,                  t.is_active),
+                   orgsync_pick(newer, EXCLUDED.licensing,                  t.licensing),
+                   orgsync_pick(newer, EXCLUDED.created_by_sub,             t.created_by_sub),
+                   orgsync_pick(newer, EXCLUDED.source_created_at,          t.source_created_at)
+            FROM orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at) AS newer),
+        config = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.config, t.config),
+        data = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
+        -- status: deleted is a tombstone, no event undoes it
+        status = orgsync_status(t.status, EXCLUDED.status, orgsync_newer(EXCLUDED.status_event_at, t.status_event_at)),
+        deleted_at = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
+        -- the ordering columns keep the newest event times (orgsync_clocks)
+        (attrs_event_at, status_event_at, last_event_at, last_event_id, synced_at, updated_at) = (
+            SELECT *, now(), now() FROM orgsync_clocks(t.attrs_event_at, t.status_event_at, t.last_event_at, t.last_event_id,
+                   EXCLUDED.attrs_event_at, EXCLUDED.status_event_at, EXCLUDED.last_event_at, EXCLUDED.last_event_id))
     RETURNING 1
 )
 SELECT n, event_id, event_type FROM fresh ORDER BY n

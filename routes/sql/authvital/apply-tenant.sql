@@ -7,12 +7,9 @@
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
     SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
-           COALESCE(r.d ->> 'tenant_id', r.e ->> 'tenant_id') AS tenant_id,
+           r.e ->> 'tenant_id' AS tenant_id,
            r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
-    FROM orgsync_record_all((
-             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'organization', 'entity_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'),
-                                                 'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
-             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
+    FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'organization', '{tenant_id}') AS r
 ),
 mirrored AS (
     INSERT INTO av_organizations AS t (
@@ -55,35 +52,37 @@ mirrored AS (
         event_id
     FROM fresh
     ON CONFLICT (id) DO UPDATE SET
-        name                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.name, t.name),
-        slug                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.slug, t.slug),
-        plan                     = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.plan, t.plan),
-        allow_signups            = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allow_signups, t.allow_signups),
-        require_mfa              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.require_mfa, t.require_mfa),
-        allowed_email_domains    = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.allowed_email_domains, t.allowed_email_domains),
-        session_lifetime_minutes = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.session_lifetime_minutes, t.session_lifetime_minutes),
-        password_policy          = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.password_policy, t.password_policy),
-        settings                 = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.settings, t.settings),
-        created_by_sub           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.created_by_sub, t.created_by_sub),
-        owner_email              = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.owner_email, t.owner_email),
-        updated_by_sub           = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.updated_by_sub, t.updated_by_sub),
-        source_created_at        = orgsync_pick(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.source_created_at, t.source_created_at),
-        data                     = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
-        attrs_event_at           = GREATEST(t.attrs_event_at, EXCLUDED.attrs_event_at),
-        -- deleted is a tombstone: no event brings the tenant back
-        status                   = CASE WHEN t.status = 'deleted' THEN t.status
-                                        WHEN orgsync_newer(EXCLUDED.status_event_at, t.status_event_at) THEN EXCLUDED.status
-                                        ELSE t.status END,
-        suspended_at             = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_at, t.suspended_at),
-        suspended_by_sub         = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_by_sub, t.suspended_by_sub),
-        suspended_reason         = orgsync_pick(orgsync_newer(EXCLUDED.status_event_at, t.status_event_at), EXCLUDED.suspended_reason, t.suspended_reason),
-        deleted_at               = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
-        deleted_by_sub           = COALESCE(t.deleted_by_sub, EXCLUDED.deleted_by_sub),
-        status_event_at          = GREATEST(t.status_event_at, EXCLUDED.status_event_at),
-        last_event_id            = CASE WHEN EXCLUDED.last_event_at >= t.last_event_at THEN EXCLUDED.last_event_id ELSE t.last_event_id END,
-        last_event_at            = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
-        synced_at                = now(),
-        updated_at               = now()
+        -- attributes: a newer event overwrites what it carries, an older one only fills gaps (orgsync_pick)
+        (name, slug, plan, allow_signups, require_mfa, allowed_email_domains, session_lifetime_minutes,
+         password_policy, settings, created_by_sub, owner_email, updated_by_sub, source_created_at) = (
+            SELECT orgsync_pick(newer, EXCLUDED.name,                     t.name),
+                   orgsync_pick(newer, EXCLUDED.slug,                     t.slug),
+                   orgsync_pick(newer, EXCLUDED.plan,                     t.plan),
+                   orgsync_pick(newer, EXCLUDED.allow_signups,            t.allow_signups),
+                   orgsync_pick(newer, EXCLUDED.require_mfa,              t.require_mfa),
+                   orgsync_pick(newer, EXCLUDED.allowed_email_domains,    t.allowed_email_domains),
+                   orgsync_pick(newer, EXCLUDED.session_lifetime_minutes, t.session_lifetime_minutes),
+                   orgsync_pick(newer, EXCLUDED.password_policy,          t.password_policy),
+                   orgsync_pick(newer, EXCLUDED.settings,                 t.settings),
+                   orgsync_pick(newer, EXCLUDED.created_by_sub,           t.created_by_sub),
+                   orgsync_pick(newer, EXCLUDED.owner_email,              t.owner_email),
+                   orgsync_pick(newer, EXCLUDED.updated_by_sub,           t.updated_by_sub),
+                   orgsync_pick(newer, EXCLUDED.source_created_at,        t.source_created_at)
+            FROM orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at) AS newer),
+        data = orgsync_merge(orgsync_newer(EXCLUDED.attrs_event_at, t.attrs_event_at), EXCLUDED.data, t.data),
+        -- status: deleted is a tombstone, no event undoes it
+        status = orgsync_status(t.status, EXCLUDED.status, orgsync_newer(EXCLUDED.status_event_at, t.status_event_at)),
+        (suspended_at, suspended_by_sub, suspended_reason) = (
+            SELECT orgsync_pick(newer, EXCLUDED.suspended_at, t.suspended_at),
+                   orgsync_pick(newer, EXCLUDED.suspended_by_sub, t.suspended_by_sub),
+                   orgsync_pick(newer, EXCLUDED.suspended_reason, t.suspended_reason)
+            FROM orgsync_newer(EXCLUDED.status_event_at, t.status_event_at) AS newer),
+        deleted_at = COALESCE(t.deleted_at, EXCLUDED.deleted_at),
+        deleted_by_sub = COALESCE(t.deleted_by_sub, EXCLUDED.deleted_by_sub),
+        -- the ordering columns keep the newest event times (orgsync_clocks)
+        (attrs_event_at, status_event_at, last_event_at, last_event_id, synced_at, updated_at) = (
+            SELECT *, now(), now() FROM orgsync_clocks(t.attrs_event_at, t.status_event_at, t.last_event_at, t.last_event_id,
+                   EXCLUDED.attrs_event_at, EXCLUDED.status_event_at, EXCLUDED.last_event_at, EXCLUDED.last_event_id))
     RETURNING 1
 )
 SELECT n, event_id, event_type FROM fresh ORDER BY n

@@ -3,7 +3,4 @@
 -- Used by route apply-authvital-event (routes/apply-authvital.camel.yaml), the "otherwise" branch.
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 SELECT r.n, r.event_id, r.event_type
-FROM orgsync_record_all((
-             SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', NULL, 'entity_id', NULL,
-                                                 'tenant_id', COALESCE(e -> 'data' ->> 'tenant_id', e ->> 'tenant_id'), 'event', e))
-             FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n))) AS r
+FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), NULL, NULL) AS r

@@ -76,7 +76,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.connect-timeout-ms", "2000"))),
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.statement-timeout-ms", "30000"))),
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.socket-timeout-ms", "60000"))),
-                prop(context, "orgsync.db.migrations", "filesystem:db/migration")));
+                prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")));
         context.addService(database, true, true);
         registry.bind("dataSource", database.dataSource());
         registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());

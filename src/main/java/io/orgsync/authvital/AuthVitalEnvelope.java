@@ -92,6 +92,10 @@ public class AuthVitalEnvelope {
         }
         CanonicalEvents.checkType(type);
         JsonNode data = CanonicalEvents.data(root);
+        // the event's tenant: the one its data names, else the sync envelope's (the statements read only this)
+        if (data.path("tenant_id").isTextual()) {
+            tenantId = data.get("tenant_id");
+        }
         return CanonicalEvents.event(SOURCE, verified.channel(), eventId, type, occurredAt, receivedAt,
                 tenantId != null && tenantId.isTextual() ? tenantId.textValue() : null, verified.keyId(),
                 CanonicalEvents.kept(header, KEPT_HEADERS), data, body);
