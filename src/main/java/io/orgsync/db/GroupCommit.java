@@ -79,10 +79,19 @@ public class GroupCommit implements Service {
      * events that were new, as the statement returned them.
      */
     public List<Map<String, Object>> apply(String uri, String events) throws Exception {
+        return apply(uri, Json.MAPPER.readTree(events));
+    }
+
+    /**
+     * The same, for events already parsed (the webhook routes' variable {@code events}): the body a
+     * webhook brought is parsed once, when it is verified, and written once more as the statement's
+     * parameter, whether alone or in a batch.
+     */
+    public List<Map<String, Object>> apply(String uri, JsonNode events) throws Exception {
         if (!enabled) {
-            return execute(uri, events);
+            return execute(uri, events.toString());
         }
-        Pending pending = new Pending(events, Json.MAPPER.readTree(events));
+        Pending pending = new Pending(events);
         if (!flushers.computeIfAbsent(uri, Flusher::new).queue.offer(pending)) {
             // the database is not keeping up (or hangs): refuse now rather than grow the heap
             throw new java.sql.SQLTransientConnectionException(maxQueued + " requests are already waiting for the database");
@@ -128,12 +137,10 @@ public class GroupCommit implements Service {
 
     /** One caller's events and the answer it waits for. */
     static final class Pending {
-        final String text;     // as the caller gave it: run as is when the request is alone
-        final JsonNode events; // parsed, to be merged into a batch
+        final JsonNode events; // written out alone, or merged into a batch
         final CompletableFuture<List<Map<String, Object>>> result = new CompletableFuture<>();
 
-        Pending(String text, JsonNode events) {
-            this.text = text;
+        Pending(JsonNode events) {
             this.events = events;
         }
     }
@@ -224,7 +231,7 @@ public class GroupCommit implements Service {
                 return; // withdrawn by its caller's timeout while its batch ran
             }
             try {
-                pending.result.complete(execute(uri, pending.text));
+                pending.result.complete(execute(uri, pending.events.toString()));
             } catch (Exception e) {
                 pending.result.completeExceptionally(e);
             }

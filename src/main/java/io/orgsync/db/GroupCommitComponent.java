@@ -3,6 +3,7 @@ package io.orgsync.db;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -17,7 +18,7 @@ import org.apache.camel.support.DefaultProducer;
  * runs the statement in {@code routes/sql/authvital/apply-tenant.sql} through {@link GroupCommit}
  * (concurrent requests share one execution and one commit).
  * <ul>
- * <li>reads variable {@code events}: a JSON array of canonical events;</li>
+ * <li>reads variable {@code events}: a JSON array of canonical events (a Jackson array, or its text);</li>
  * <li>writes the body: the rows the statement returned, one per event that was new (an empty list
  * for a duplicate).</li>
  * </ul>
@@ -58,7 +59,9 @@ public class GroupCommitComponent extends DefaultComponent {
             return new DefaultProducer(this) {
                 @Override
                 public void process(Exchange exchange) throws Exception {
-                    exchange.getMessage().setBody(groupCommit.apply(sqlUri, exchange.getVariable("events", String.class)));
+                    Object events = exchange.getVariable("events");
+                    exchange.getMessage().setBody(events instanceof JsonNode parsed ? groupCommit.apply(sqlUri, parsed)
+                            : groupCommit.apply(sqlUri, exchange.getVariable("events", String.class)));
                 }
             };
         }

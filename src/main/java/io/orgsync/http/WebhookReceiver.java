@@ -80,7 +80,8 @@ public class WebhookReceiver<V> {
         exchange.setVariable("eventId", event.get("event_id").textValue());
         exchange.setVariable("eventType", event.get("type").textValue());
         exchange.setVariable("event", event);
-        exchange.setVariable("events", Json.MAPPER.writeValueAsString(Json.MAPPER.createArrayNode().add(event)));
+        // kept parsed: group commit writes it out once, as the statement's parameter
+        exchange.setVariable("events", Json.MAPPER.createArrayNode().add(event));
         exchange.setVariable("spoolable", spoolable.test(event));
     }
 
