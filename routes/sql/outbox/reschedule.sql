@@ -1,6 +1,6 @@
 -- A failed delivery: back to pending with its next attempt time (retryable), or a dead letter
 -- (permanent, or out of attempts). The schedule is in the row, so it survives a restart.
--- Used by the route template outbox-target, with the variables Outbox.failed() sets.
+-- Used by the route template outbox-target, with the variables its retryPolicy bean (RetryPolicy.failed) sets.
 UPDATE orgsync_outbox
 SET status = :#${variable.retryStatus},
     next_attempt_at = now() + make_interval(secs => CAST(:#${variable.retryDelaySeconds} AS double precision)),

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;
-import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,10 +14,10 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
 /**
- * What the outbox routes ask Java: who this instance is (the owner of its leases), and what to
- * do after a failed delivery: retry with exponential back-off, jitter and a ceiling (honouring
- * {@code Retry-After}), or park it as a dead letter. The schedule is written to the outbox row,
- * so it survives a restart.
+ * What the outbox routes ask Java: who this instance is (the owner of its leases), and the rule
+ * after a failed delivery ({@link #decide}, applied by each target's {@link RetryPolicy}): retry with
+ * exponential back-off, jitter and a ceiling (honouring {@code Retry-After}), or park it as a dead
+ * letter. The schedule is written to the outbox row, so it survives a restart.
  */
 public class Outbox {
 
@@ -39,23 +37,6 @@ public class Outbox {
 
     public String owner() {
         return owner;
-    }
-
-    /**
-     * Decides the fate of the failed delivery on the exchange and sets the variables
-     * {@code retryStatus} (pending | dead), {@code retryDelaySeconds}, {@code errorCategory}
-     * (retryable | permanent | exhausted) and {@code errorMessage} for reschedule.sql.
-     */
-    public void failed(Exchange exchange, int attempts, int maxAttempts, long initialBackoffMs, long maxBackoffMs) {
-        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Decision decision = decide(failure, attempts, maxAttempts, initialBackoffMs, maxBackoffMs, ThreadLocalRandom.current().nextDouble());
-        exchange.setVariable("retryStatus", decision.status());
-        exchange.setVariable("retryDelaySeconds", decision.delayMs() / 1000.0);
-        exchange.setVariable("errorCategory", decision.category());
-        exchange.setVariable("errorMessage", describe(failure));
-        LOG.warn("Delivery of {} {} to {} failed (attempt {}): {} -> {}{}", exchange.getVariable("eventType"),
-                exchange.getVariable("eventId"), exchange.getVariable("target"), attempts, describe(failure), decision.category(),
-                "pending".equals(decision.status()) ? " retry in " + decision.delayMs() + " ms" : " (dead letter)");
     }
 
     /** The outcome of one failed attempt. */
