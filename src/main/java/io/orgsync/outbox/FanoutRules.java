@@ -1,10 +1,14 @@
 package io.orgsync.outbox;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.http.Json;
 import org.apache.camel.CamelContext;
 
 /**
@@ -42,6 +46,26 @@ public class FanoutRules {
                     .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null)
                     .distinct().collect(Collectors.joining(","));
         });
+    }
+
+    /**
+     * The plan of a claim of dispatch rows (the rows claim-dispatch.sql returns: outbox_id, source,
+     * event_type, outcome): {@code [{"id": <dispatch row>, "targets": ["archive", …]}, …]}, the input
+     * of routes/sql/outbox/plan-deliveries.sql.
+     */
+    public String plans(List<Map<String, Object>> claimed) {
+        ArrayNode plans = Json.MAPPER.createArrayNode();
+        for (Map<String, Object> row : claimed) {
+            ObjectNode plan = plans.addObject();
+            plan.put("id", ((Number) row.get("outbox_id")).longValue());
+            ArrayNode targets = plan.putArray("targets");
+            String chosen = targets(String.valueOf(row.get("source")), String.valueOf(row.get("event_type")),
+                    String.valueOf(row.get("outcome")));
+            if (!chosen.isEmpty()) {
+                Arrays.stream(chosen.split(",")).forEach(targets::add);
+            }
+        }
+        return plans.toString();
     }
 
     private String property(String key) {
