@@ -143,6 +143,31 @@ class ClerkReconcileTest {
     }
 
     @Test
+    void anOrganisationCreatedByWebhookWhileARunListsMembershipsIsNotTombstonedByThatRun() throws Exception {
+        ObjectNode listed = org("org_listed", "Listed", 1_000);
+        webhook("organization.created", listed, "msg_listed");
+        organizations(0, page(1, listed));
+        // Clerk is slow to list the memberships: while it does, an organisation is created in Clerk and
+        // its webhook arrives; it is not in the listing this run read (that page was read before)
+        clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_listed/memberships"))
+                .willReturn(okJson(page()).withFixedDelay(2_000)));
+        java.util.concurrent.CompletableFuture<OrgsyncApp.Reply> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> app.admin("POST", "/admin/clerk/reconcile", TOKEN));
+        OrgsyncApp.await("the run to list memberships", () -> !clerk.findAll(
+                getRequestedFor(urlPathEqualTo("/v1/organizations/org_listed/memberships"))).isEmpty(), java.time.Duration.ofSeconds(10));
+        ObjectNode born = org("org_born_mid_run", "Born mid-run", System.currentTimeMillis());
+        webhook("organization.created", born, "msg_born");
+        webhook("organizationMembership.created", member("orgmem_born", born, "user_born", System.currentTimeMillis()), "msg_born_m");
+
+        OrgsyncApp.Reply reply = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
+        assertThat(reply.json().path("deleted").asInt()).isZero();
+        assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_born_mid_run'")).containsEntry("status", "active");
+        assertThat(app.row("SELECT status FROM organization_members WHERE id = 'orgmem_born'")).containsEntry("status", "active");
+        assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_listed'")).containsEntry("status", "active");
+    }
+
+    @Test
     void aRunThatKeepsFailingStopsWithoutTombstoningAnything() {
         webhook("organization.created", org("org_a", "A", 1_000), "msg_a");
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations")).willReturn(aResponse().withStatus(500)));
