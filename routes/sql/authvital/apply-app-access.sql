@@ -13,7 +13,7 @@ WITH input AS (
     FROM jsonb_array_elements(CAST(:#${variable.events} AS jsonb)) WITH ORDINALITY AS x(e, n)
 ),
 fresh AS (
-    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e ->> 'tenant_id' AS tenant_id, i.access_id,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e -> 'data' AS sent, r.e ->> 'tenant_id' AS tenant_id, i.access_id,
            r.event_type = 'tenant.app.granted' AS carries_attrs
     FROM orgsync_record_all((SELECT jsonb_agg(jsonb_build_object('n', n, 'entity_type', 'app_access', 'entity_id', access_id,
                                                                  'tenant_id', e ->> 'tenant_id', 'event', e))
@@ -50,7 +50,7 @@ mirrored AS (
         CASE WHEN event_type = 'tenant.app.granted' THEN ts END,
         CASE WHEN event_type = 'tenant.app.revoked' THEN ts END,
         d ->> 'revoked_by_id',
-        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        CASE WHEN carries_attrs THEN sent ELSE '{}'::jsonb END,
         CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
         ts,
         ts,

@@ -4,7 +4,7 @@
 -- record once (dedupe + audit), then upsert with the ordering guard; application.deleted is a tombstone.
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e -> 'data' AS sent,
            r.e ->> 'tenant_id' AS tenant_id,
            r.event_type IN ('application.created', 'application.updated') AS carries_attrs,
            r.event_type = 'application.created' AS defines_defaults
@@ -41,13 +41,13 @@ mirrored AS (
              ELSE CAST(d -> 'config' ->> 'refresh_token_ttl_seconds' AS integer) END,
         CASE WHEN defines_defaults THEN COALESCE(CAST(d ->> 'is_active' AS boolean), true)
              ELSE CAST(d ->> 'is_active' AS boolean) END,
-        CASE WHEN carries_attrs THEN d -> 'config' END,
-        CASE WHEN carries_attrs THEN d -> 'licensing' END,
+        CASE WHEN carries_attrs THEN sent -> 'config' END,
+        CASE WHEN carries_attrs THEN sent -> 'licensing' END,
         CASE WHEN event_type = 'application.deleted' THEN 'deleted' ELSE 'active' END,
         CAST(d ->> 'deleted_at' AS timestamptz),
         d ->> 'created_by_sub',
         CAST(d ->> 'created_at' AS timestamptz),
-        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        CASE WHEN carries_attrs THEN sent ELSE '{}'::jsonb END,
         CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
         CASE WHEN event_type <> 'application.updated' THEN ts END,
         ts,

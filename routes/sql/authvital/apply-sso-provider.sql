@@ -4,7 +4,7 @@
 -- record once (dedupe + audit), then upsert with the ordering guard; sso.provider_removed is a tombstone.
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e -> 'data' AS sent,
            r.e ->> 'tenant_id' AS tenant_id,
            r.event_type IN ('sso.provider_added', 'sso.provider_updated') AS carries_attrs,
            r.event_type = 'sso.provider_added' AS defines_defaults
@@ -31,11 +31,11 @@ mirrored AS (
              ELSE d -> 'config' -> 'attribute_mapping' END,
         CASE WHEN defines_defaults THEN COALESCE(CAST(d ->> 'is_enabled' AS boolean), true)
              ELSE CAST(d ->> 'is_enabled' AS boolean) END,
-        CASE WHEN carries_attrs THEN d -> 'config' END,
+        CASE WHEN carries_attrs THEN sent -> 'config' END,
         CASE WHEN event_type = 'sso.provider_removed' THEN 'deleted' ELSE 'active' END,
         CAST(d ->> 'removed_at' AS timestamptz),
         d ->> 'created_by_sub',
-        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        CASE WHEN carries_attrs THEN sent ELSE '{}'::jsonb END,
         CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
         CASE WHEN event_type <> 'sso.provider_updated' THEN ts END,
         ts,

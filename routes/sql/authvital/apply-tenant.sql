@@ -6,7 +6,7 @@
 -- upserted with the ordering guard (orgsync_pick: newer events overwrite, older ones only fill gaps).
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 WITH fresh AS (
-    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d,
+    SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e -> 'data' AS sent,
            r.e ->> 'tenant_id' AS tenant_id,
            r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
     FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'organization', '{tenant_id}') AS r
@@ -33,7 +33,7 @@ mirrored AS (
              WHEN carries_attrs THEN CAST(d -> 'settings' ->> 'session_lifetime_minutes' AS integer) END,
         CASE WHEN event_type = 'tenant.created' THEN COALESCE(d -> 'settings' ->> 'password_policy', 'standard')
              WHEN carries_attrs THEN d -> 'settings' ->> 'password_policy' END,
-        CASE WHEN carries_attrs THEN d -> 'settings' END,
+        CASE WHEN carries_attrs THEN sent -> 'settings' END,
         CASE event_type WHEN 'tenant.suspended' THEN 'suspended' WHEN 'tenant.deleted' THEN 'deleted' ELSE 'active' END,
         CAST(d ->> 'suspended_at' AS timestamptz),
         d ->> 'suspended_by_sub',
@@ -44,7 +44,7 @@ mirrored AS (
         d ->> 'owner_email',
         d ->> 'updated_by_sub',
         CAST(d ->> 'created_at' AS timestamptz),
-        CASE WHEN carries_attrs THEN d ELSE '{}'::jsonb END,
+        CASE WHEN carries_attrs THEN sent ELSE '{}'::jsonb END,
         -- suspended/deleted carry name and slug only as a description: they fill, never overwrite
         CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
         CASE WHEN event_type <> 'tenant.updated' THEN ts END,

@@ -4,7 +4,7 @@
 -- Ordering guard on Clerk's updated_at; deleted is a tombstone; a membership of an organisation
 -- already deleted is stored deleted. Returns one row per event that was new.
 WITH fresh AS (
-    SELECT n, event_id, event_type, occurred_at AS ts, d
+    SELECT n, event_id, event_type, occurred_at AS ts, d, e -> 'data' AS sent
     FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'membership', '{data,id}')
 ),
 mirrored AS (
@@ -21,12 +21,12 @@ mirrored AS (
            d -> 'public_user_data' ->> 'first_name',
            d -> 'public_user_data' ->> 'last_name',
            orgsync_text_array(d -> 'permissions'),
-           d -> 'public_metadata',
+           sent -> 'public_metadata',
            orgsync_epoch_ms(d -> 'created_at'),
            orgsync_epoch_ms(d -> 'updated_at'),
            CASE WHEN event_type = 'organizationMembership.deleted' OR o.status = 'deleted' THEN ts END,
            CASE WHEN event_type = 'organizationMembership.deleted' OR o.status = 'deleted' THEN 'deleted' ELSE 'active' END,
-           d,
+           sent,
            event_id
     FROM fresh LEFT JOIN organizations o ON o.id = fresh.d -> 'organization' ->> 'id'
     ON CONFLICT (id) DO UPDATE SET
@@ -54,5 +54,5 @@ mirrored AS (
     RETURNING 1
 )
 SELECT n, event_id, event_type,
-       orgsync_clerk_organization(d -> 'organization', false, NULL, event_id, true) AS organization_applied
+       orgsync_clerk_organization(d -> 'organization', sent -> 'organization', false, NULL, event_id, true) AS organization_applied
 FROM fresh

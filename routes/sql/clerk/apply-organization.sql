@@ -6,5 +6,5 @@
 -- organization.deleted, only {id, deleted}, tombstones it and its memberships).
 -- Returns one row per event that was new: n, its position in the input (group commit answers each request by it).
 SELECT n, event_id, event_type,
-       orgsync_clerk_organization(d, event_type = 'organization.deleted', occurred_at, event_id, false) AS applied
+       orgsync_clerk_organization(d, e -> 'data', event_type = 'organization.deleted', occurred_at, event_id, false) AS applied
 FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'organization', '{data,id}')

@@ -7,12 +7,15 @@
 -- A repeatable Flyway migration (the R__ prefix; orgsync.db.migrations lists this folder): edit the
 -- mapping here and Flyway re-creates the function at the next start, no new migration needed.
 --
+-- o is the payload as the statements map it (a field that came with an unexpected type is null
+-- there: unknown), sent the payload as Clerk sent it (kept in data and the JSON columns).
 -- Clerk sends whole objects: a payload with a newer updated_at replaces the row, an older one only
 -- fills what is unknown (orgsync_replace, per column). deleted: a tombstone no event undoes, and the
 -- organisation's memberships with it.
 -- Dropped first, so that a change to its parameters takes effect too (keep the types below in step).
 DROP FUNCTION IF EXISTS orgsync_clerk_organization(jsonb, boolean, timestamptz, text, boolean);
-CREATE FUNCTION orgsync_clerk_organization(o jsonb, deleted boolean, deleted_at timestamptz, event_id text,
+DROP FUNCTION IF EXISTS orgsync_clerk_organization(jsonb, jsonb, boolean, timestamptz, text, boolean);
+CREATE FUNCTION orgsync_clerk_organization(o jsonb, sent jsonb, deleted boolean, deleted_at timestamptz, event_id text,
                                                       from_membership boolean) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -29,8 +32,8 @@ BEGIN
         o ->> 'slug',
         o ->> 'image_url',
         CAST(o ->> 'has_image' AS boolean),
-        o -> 'public_metadata',
-        o -> 'private_metadata',
+        sent -> 'public_metadata',
+        sent -> 'private_metadata',
         CAST(o ->> 'members_count' AS integer),
         CAST(o ->> 'max_allowed_memberships' AS integer),
         CAST(o ->> 'admin_delete_enabled' AS boolean),
@@ -40,7 +43,7 @@ BEGIN
         CASE WHEN deleted THEN orgsync_clerk_organization.deleted_at END,
         CASE WHEN deleted THEN 'deleted' ELSE 'active' END,
         orgsync_clerk_organization.from_membership,
-        CASE WHEN deleted THEN '{}'::jsonb ELSE o END,
+        CASE WHEN deleted THEN '{}'::jsonb ELSE sent END,
         event_id)
     ON CONFLICT (id) DO UPDATE SET
         (name, slug, image_url, has_image, public_metadata, private_metadata, members_count,

@@ -117,7 +117,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
         AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);
-        registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise,
+        registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise, AuthVitalVerifier.Verified::restore,
                 event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()),
                 headers -> headers.apply("X-Webhook-Signature") != null && headers.apply("X-AuthVital-Signature") == null, clock));
 
@@ -128,7 +128,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
         }
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
-        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, event -> false, headers -> false, clock));
+        registry.bind("quarantine", new io.orgsync.http.Quarantine(clock));
+        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
 
         int publicPort = Integer.parseInt(prop(context, "camel.server.port", "8080"));
         HttpFrontDoor frontDoor = new HttpFrontDoor(context, httpHost, publicPort,

@@ -55,8 +55,95 @@ public class AdminApi {
         try {
             return Long.parseLong(id);
         } catch (NumberFormatException e) {
-            throw new WebhookRejection(404, "not_found", "No dead letter has the id " + abbreviate(id));
+            throw new WebhookRejection(404, "not_found", "Nothing has the id " + abbreviate(id));
         }
+    }
+
+    /**
+     * The quarantine's list and replay filters into variables: filterSource (authvital | clerk),
+     * filterEventType, filterCode, filterStatus (held, the default; replayed, discarded or all),
+     * limit, offset.
+     */
+    public void quarantineFilters(Exchange exchange) {
+        HttpServerRequest request = request(exchange);
+        String source = name(request, "source");
+        if (source != null && !java.util.Set.of("authvital", "clerk").contains(source)) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital or clerk");
+        }
+        String status = name(request, "status");
+        if (status != null && !java.util.Set.of("held", "replayed", "discarded", "all").contains(status)) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"status\" must be held, replayed, discarded or all");
+        }
+        exchange.setVariable("filterSource", source);
+        exchange.setVariable("filterEventType", name(request, "event_type"));
+        exchange.setVariable("filterCode", name(request, "code"));
+        exchange.setVariable("filterStatus", status == null ? "held" : status);
+        exchange.setVariable("limit", number(request, "limit", 50, 1, 500));
+        exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
+    }
+
+    /** The reason a discard must give: the body {@code {"reason": "…"}}, 1 to 500 characters, or 400. */
+    public String discardReason(Exchange exchange) {
+        String reason = null;
+        try {
+            byte[] body = exchange.getMessage().getBody(byte[].class);
+            com.fasterxml.jackson.databind.JsonNode json = body == null || body.length == 0 ? null : JSON.readTree(body);
+            reason = json == null ? null : json.path("reason").asText(null);
+        } catch (java.io.IOException e) {
+            // answered below
+        }
+        if (reason == null || reason.isBlank() || reason.length() > 500) {
+            throw WebhookRejection.badRequest("invalid_reason", "A discard needs a body {\"reason\": \"…\"} of 1 to 500 characters");
+        }
+        return reason.strip();
+    }
+
+    /** The row, or 404 naming what was looked for. */
+    public Object found(Object row, String what) {
+        if (row == null || row instanceof java.util.Collection<?> rows && rows.isEmpty()) {
+            throw new WebhookRejection(404, "not_found", "No " + what + " has this id");
+        }
+        return row instanceof java.util.List<?> rows ? rows.get(0) : row;
+    }
+
+    /** A quarantined event that is still held (a row of show.sql): 404 when there is none, 409 when it is not held. */
+    public Object held(java.util.Map<String, Object> row) {
+        found(row, "quarantined event");
+        if (!"held".equals(row.get("status"))) {
+            throw new WebhookRejection(409, "not_held", "This quarantined event was " + row.get("status") + " already");
+        }
+        return row;
+    }
+
+    /**
+     * A quarantined event as the admin API shows it: its row, the raw body as text when it is
+     * UTF-8 (else {@code raw_body_base64}), headers and verification as JSON.
+     */
+    public java.util.Map<String, Object> quarantined(java.util.Map<String, Object> row) throws Exception {
+        java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) found(row, "quarantined event"));
+        byte[] raw = (byte[]) shown.remove("raw_body");
+        try {
+            shown.put("raw_body", StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw)).toString());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            shown.put("raw_body_base64", java.util.Base64.getEncoder().encodeToString(raw));
+        }
+        shown.put("headers", JSON.readTree(String.valueOf(shown.get("headers"))));
+        shown.put("verification", JSON.readTree(String.valueOf(shown.get("verification"))));
+        return shown;
+    }
+
+    /** The summary of a replay by filter: how many of each outcome, and each id's. */
+    public java.util.Map<String, Object> replaySummary(java.util.List<java.util.Map<String, Object>> results) {
+        java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (java.util.Map<String, Object> r : results) {
+            String outcome = String.valueOf(r.get("outcome"));
+            counts.merge(outcome.startsWith("still failing") ? "still_failing" : outcome, 1, Integer::sum);
+        }
+        summary.put("replayed", results.size());
+        summary.put("outcomes", counts);
+        summary.put("events", results);
+        return summary;
     }
 
     /** Writes a JSON answer (dates as ISO-8601), after removing the request's headers. */

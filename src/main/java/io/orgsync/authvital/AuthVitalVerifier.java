@@ -10,6 +10,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.function.UnaryOperator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.http.Json;
+import io.orgsync.http.VerifiedDelivery;
 import io.orgsync.http.WebhookRejection;
 
 /**
@@ -28,7 +32,20 @@ public class AuthVitalVerifier {
     public static final String SYNC = "sync";
 
     /** What a verified delivery proved: its channel, the key that signed it and, for sync events, the signed time. */
-    public record Verified(String channel, String keyId, Instant signedAt) {
+    public record Verified(String channel, String keyId, Instant signedAt) implements VerifiedDelivery {
+
+        @Override
+        public ObjectNode describe() {
+            ObjectNode proof = Json.MAPPER.createObjectNode()
+                    .put("verified", true).put("channel", channel).put("key_id", keyId);
+            return signedAt == null ? proof : proof.put("signed_at", signedAt.toString());
+        }
+
+        /** The proof kept with a quarantined event ({@link #describe}), read back for its replay. */
+        public static Verified restore(JsonNode proof) {
+            return new Verified(proof.path("channel").asText(), proof.path("key_id").asText(null),
+                    proof.hasNonNull("signed_at") ? Instant.parse(proof.get("signed_at").asText()) : null);
+        }
     }
 
     private final KeyLookup keys;

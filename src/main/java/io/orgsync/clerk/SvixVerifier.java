@@ -14,6 +14,10 @@ import java.util.function.UnaryOperator;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.http.Json;
+import io.orgsync.http.VerifiedDelivery;
 import io.orgsync.http.WebhookRejection;
 
 /**
@@ -28,7 +32,18 @@ import io.orgsync.http.WebhookRejection;
 public class SvixVerifier {
 
     /** What a verified delivery proved. */
-    public record Verified(String messageId, Instant timestamp) {
+    public record Verified(String messageId, Instant timestamp) implements VerifiedDelivery {
+
+        @Override
+        public ObjectNode describe() {
+            return Json.MAPPER.createObjectNode().put("verified", true).put("channel", "svix")
+                    .put("message_id", messageId).put("signed_at", timestamp.toString());
+        }
+
+        /** The proof kept with a quarantined event ({@link #describe}), read back for its replay. */
+        public static Verified restore(JsonNode proof) {
+            return new Verified(proof.path("message_id").asText(), Instant.parse(proof.path("signed_at").asText()));
+        }
     }
 
     private static final int MAX_ID_LENGTH = 255;

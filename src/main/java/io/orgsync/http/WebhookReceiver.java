@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -50,14 +51,19 @@ public class WebhookReceiver<V> {
 
     private final Verification<V> verification;
     private final Normalisation<V> normalisation;
+    private final Function<JsonNode, V> restore;
     private final Predicate<ObjectNode> spoolable;
     private final Predicate<UnaryOperator<String>> spoolableUnverified;
     private final Clock clock;
 
-    public WebhookReceiver(Verification<V> verification, Normalisation<V> normalisation, Predicate<ObjectNode> spoolable,
-                           Predicate<UnaryOperator<String>> spoolableUnverified, Clock clock) {
+    /**
+     * @param restore reads back what {@link VerifiedDelivery#describe} kept with a quarantined event
+     */
+    public WebhookReceiver(Verification<V> verification, Normalisation<V> normalisation, Function<JsonNode, V> restore,
+                           Predicate<ObjectNode> spoolable, Predicate<UnaryOperator<String>> spoolableUnverified, Clock clock) {
         this.verification = verification;
         this.normalisation = normalisation;
+        this.restore = restore;
         this.spoolable = spoolable;
         this.spoolableUnverified = spoolableUnverified;
         this.clock = clock;
@@ -113,17 +119,44 @@ public class WebhookReceiver<V> {
     public byte[] toUnverifiedSpool(Exchange exchange) throws Exception {
         ObjectNode record = Json.MAPPER.createObjectNode();
         record.put("received_at", clock.instant().toString());
-        ObjectNode headers = record.putObject("headers");
-        HttpMessage http = exchange.getIn(HttpMessage.class);
-        if (http != null && http.getRequest() != null) {
-            http.getRequest().headers().forEach(h -> {
-                if (!NOT_SPOOLED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-                    headers.put(h.getKey(), h.getValue());
-                }
-            });
-        }
+        record.set("headers", keptHeaders(exchange));
         record.put("body", exchange.getVariable("rawBody", byte[].class));
         return Json.MAPPER.writeValueAsBytes(record);
+    }
+
+    /**
+     * Reads a quarantined delivery back for its replay (the body: a row of
+     * routes/sql/quarantine/show.sql): the raw bytes, the headers, the time of receipt and the proof
+     * of its verification, which is not repeated (the signing key may be long rotated away).
+     * The same steps as a live request follow: normalise, validate, apply.
+     */
+    public void fromQuarantine(Exchange exchange) throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> row = exchange.getMessage().getBody(Map.class);
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        Json.MAPPER.readTree(String.valueOf(row.get("headers"))).fields()
+                .forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        exchange.setVariable("rawBody", (byte[]) row.get("raw_body"));
+        exchange.setVariable("receivedAt", ((java.sql.Timestamp) row.get("received_at")).toInstant());
+        exchange.setVariable("spooledHeaders", headers);
+        exchange.setVariable("verified", restore.apply(Json.MAPPER.readTree(String.valueOf(row.get("verification")))));
+    }
+
+    /** The request's headers, names in lower case, but never Authorization, Proxy-Authorization or Cookie. */
+    static ObjectNode keptHeaders(Exchange exchange) {
+        ObjectNode headers = Json.MAPPER.createObjectNode();
+        HttpMessage http = exchange.getVariable("spooledHeaders") == null ? exchange.getIn(HttpMessage.class) : null;
+        if (http != null && http.getRequest() != null) {
+            http.getRequest().headers().forEach(h -> {
+                String name = h.getKey().toLowerCase(Locale.ROOT);
+                if (!NOT_SPOOLED.contains(name)) {
+                    headers.put(name, h.getValue());
+                }
+            });
+        } else if (exchange.getVariable("spooledHeaders") instanceof Map<?, ?> spooled) {
+            spooled.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), String.valueOf(v)));
+        }
+        return headers;
     }
 
     /**
@@ -156,10 +189,14 @@ public class WebhookReceiver<V> {
 
     @SuppressWarnings("unchecked")
     private static UnaryOperator<String> requestHeaders(Exchange exchange) {
+        // a delivery read back from a spool or the quarantine: its own headers, not the admin request's
+        Map<String, String> spooled = exchange.getVariable("spooledHeaders", Map.class);
+        if (spooled != null) {
+            return spooled::get;
+        }
         HttpMessage http = exchange.getIn(HttpMessage.class);
         if (http == null || http.getRequest() == null) {
-            Map<String, String> spooled = exchange.getVariable("spooledHeaders", Map.class);
-            return spooled == null ? name -> null : spooled::get;
+            return name -> null;
         }
         return name -> http.getRequest().getHeader(name);
     }

@@ -91,7 +91,10 @@ public class WebhookReplies {
         write(exchange, httpStatus, body);
     }
 
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
+        if (t == null) {
+            return "unknown failure";
+        }
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

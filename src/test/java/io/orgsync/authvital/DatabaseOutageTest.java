@@ -47,6 +47,16 @@ class DatabaseOutageTest {
             Path spool = app.workDir.resolve("spool").resolve("authvital");
             assertThat(jsonFiles(spool)).isEqualTo(1);
 
+            // an authentic event that cannot be applied, while the database is down: still kept (a
+            // durable file), answered as it would be, and moved into the quarantine table later
+            ObjectNode noTenant = Fixtures.system("tenant.updated");
+            ((ObjectNode) noTenant.get("data")).remove("tenant_id");
+            OrgsyncApp.Reply refused = app.postSystem(noTenant, Instant.now());
+            assertThat(refused.status()).as(refused.raw()).isEqualTo(400);
+            assertThat(refused.code()).isEqualTo("invalid_event");
+            Path quarantined = app.workDir.resolve("spool").resolve("quarantine");
+            assertThat(jsonFiles(quarantined)).isEqualTo(1);
+
             pg = start(dataDir, pgPort);
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -58,6 +68,10 @@ class DatabaseOutageTest {
             assertThat(app.row("SELECT channel FROM orgsync_events WHERE event_type = 'tenant.created' AND channel = 'system'"))
                     .containsEntry("channel", "system");
             assertThat(jsonFiles(spool)).isZero();
+            OrgsyncApp.await("the quarantine file moved into the table", () -> jsonFilesQuietly(quarantined) == 0
+                    && app.count("orgsync_quarantine") == 1, Duration.ofSeconds(30));
+            assertThat(app.row("SELECT code, event_type, channel FROM orgsync_quarantine"))
+                    .containsEntry("code", "invalid_event").containsEntry("event_type", "tenant.updated").containsEntry("channel", "system");
 
             // AuthVital's retry of the sync event now lands
             OrgsyncApp.Reply retry = app.postSync(Fixtures.seed("tenant.updated"));

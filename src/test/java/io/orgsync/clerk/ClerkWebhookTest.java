@@ -294,10 +294,7 @@ class ClerkWebhookTest extends SharedAppTest {
                     return signed(e);
                 }, 400, "invalid_envelope"),
                 bad("an organisation without id", () -> signed(org(d -> d.remove("id"))), 400, "invalid_event"),
-                bad("a name that is a number", () -> signed(org(d -> d.put("name", 7))), 400, "invalid_event"),
                 bad("updated_at as an ISO string", () -> signed(org(d -> d.put("updated_at", "2026-11-20T10:00:00Z"))), 400, "invalid_event"),
-                bad("members_count negative", () -> signed(org(d -> d.put("members_count", -1))), 400, "invalid_event"),
-                bad("public_metadata as a string", () -> signed(org(d -> d.put("public_metadata", "tier=pro"))), 400, "invalid_event"),
                 bad("a membership without its organisation", () -> {
                     ObjectNode e = Fixtures.clerk("organizationMembership.created");
                     ((ObjectNode) e.get("data")).remove("organization");
@@ -320,5 +317,13 @@ class ClerkWebhookTest extends SharedAppTest {
         assertThat(reply.json().path("message").asText()).isNotBlank();
         assertThat(reply.raw()).doesNotContain("Exception").doesNotContain(OrgsyncApp.CLERK_SECRET);
         assertThat(app.writtenRows()).isZero();
+        // a 400 comes after the signature: the authentic event is kept in the quarantine, byte for byte
+        if (status == 400) {
+            Map<String, Object> kept = app.row("SELECT code, raw_body, verification ->> 'message_id' AS id FROM orgsync_quarantine");
+            assertThat(kept).containsEntry("code", code);
+            assertThat((byte[]) kept.get("raw_body")).isEqualTo(request.body());
+        } else {
+            assertThat(app.count("orgsync_quarantine")).isZero();
+        }
     }
 }

@@ -251,7 +251,7 @@ public final class OrgsyncApp implements AutoCloseable {
 
     public void truncate() {
         try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE orgsync_outbox, orgsync_events, organizations, organization_members, av_organizations, av_applications, av_sso_providers, "
+            s.execute("TRUNCATE orgsync_quarantine, orgsync_outbox, orgsync_events, organizations, organization_members, av_organizations, av_applications, av_sso_providers, "
                     + "av_tenant_app_access, av_organization_audit_logs");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -260,8 +260,17 @@ public final class OrgsyncApp implements AutoCloseable {
 
     /** A request to the admin API on the management port. */
     public Reply admin(String method, String pathAndQuery, String token) {
+        return admin(method, pathAndQuery, token, null);
+    }
+
+    /** A request with a JSON body to the admin API on the management port. */
+    public Reply admin(String method, String pathAndQuery, String token, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + pathAndQuery))
-                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
+                .timeout(Duration.ofSeconds(30)).method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
