@@ -107,11 +107,15 @@ class KeyRotationTest {
         OrgsyncApp.Reply forgery = app.post(forged, AuthVitalSigner.systemHeaders(AuthVitalSigner.newKey(), forged, "tenant.deleted",
                 forgedBody.get("timestamp").asText()));
         assertThat(forgery.status()).isEqualTo(202);
+        // and an authentic one that will not fit the mirror (no tenant_id)
+        com.fasterxml.jackson.databind.node.ObjectNode noTenant = Fixtures.system("tenant.updated");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) noTenant.get("data")).remove("tenant_id");
+        assertThat(app.postSystem(noTenant, java.time.Instant.now()).status()).isEqualTo(202);
         assertThat(app.writtenRows()).as("nothing is applied unverified").isZero();
         java.nio.file.Path spool = app.workDir.resolve("spool/authvital-unverified");
-        assertThat(DatabaseOutageTest.jsonFiles(spool)).isEqualTo(2);
-        Thread.sleep(1000); // a few polls with the keys still missing: both files are kept
-        assertThat(DatabaseOutageTest.jsonFiles(spool)).isEqualTo(2);
+        assertThat(DatabaseOutageTest.jsonFiles(spool)).isEqualTo(3);
+        Thread.sleep(1000); // a few polls with the keys still missing: the files are kept
+        assertThat(DatabaseOutageTest.jsonFiles(spool)).isEqualTo(3);
 
         // 200 s later than it was signed, verified against its receipt (within the 300 s tolerance then)
         Thread.sleep(1000);
@@ -122,6 +126,9 @@ class KeyRotationTest {
         assertThat(app.row("SELECT channel, key_id FROM orgsync_events WHERE event_type = 'tenant.created'"))
                 .containsEntry("channel", "system").containsEntry("key_id", app.signer.activeKey().getKeyID());
         assertThat(app.count("orgsync_events")).as("the forgery is never applied").isEqualTo(1);
+        // verified once the keys were back, the authentic one that cannot be applied is quarantined, not moved aside
+        assertThat(app.row("SELECT code, event_type, received_at < now() - interval '1 second' AS kept_receipt FROM orgsync_quarantine"))
+                .containsEntry("code", "invalid_event").containsEntry("event_type", "tenant.updated").containsEntry("kept_receipt", true);
         java.nio.file.Path rejected = app.workDir.resolve("spool/rejected");
         try (var reasons = java.nio.file.Files.list(rejected)) {
             assertThat(reasons.filter(p -> p.toString().endsWith(".reason")).map(p -> {
