@@ -127,6 +127,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         if (!svix.isConfigured()) {
             LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
         }
+        registry.bind("authvitalReconciler", new io.orgsync.authvital.AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
+                prop(context, "orgsync.authvital.admin-token", ""), prop(context, "orgsync.authvital.admin-email", ""),
+                prop(context, "orgsync.authvital.admin-password", "")));
+        registry.bind("reconcileRuns", new io.orgsync.reconcile.ReconcileRuns(context, database.dataSource(), clock));
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("quarantine", new io.orgsync.http.Quarantine(clock));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));

@@ -132,6 +132,35 @@ public class AdminApi {
         return shown;
     }
 
+    /** A yes/no query parameter ({@code true} or {@code false}, absent = false), or 400. */
+    public boolean flag(Exchange exchange, String param) {
+        String value = request(exchange) == null ? null : request(exchange).getParam(param);
+        if (value == null || value.isEmpty() || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw WebhookRejection.badRequest("invalid_filter", "\"" + param + "\" must be true or false");
+    }
+
+    /** The answer to a run started: {@code {"run_id", "status": "running", "dry_run"}}. */
+    public java.util.Map<String, Object> started(long runId, boolean dryRun) {
+        java.util.Map<String, Object> started = new java.util.LinkedHashMap<>();
+        started.put("run_id", runId);
+        started.put("status", "running");
+        started.put("dry_run", dryRun);
+        return started;
+    }
+
+    /** A reconciliation run as the admin API shows it: its row, progress and drift report as JSON; 404 when there is none. */
+    public java.util.Map<String, Object> run(java.util.Map<String, Object> row) throws Exception {
+        java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) found(row, "reconciliation run"));
+        shown.put("progress", JSON.readTree(String.valueOf(shown.get("progress"))));
+        shown.put("report", shown.get("report") == null ? null : JSON.readTree(String.valueOf(shown.get("report"))));
+        return shown;
+    }
+
     /** The summary of a replay by filter: how many of each outcome, and each id's. */
     public java.util.Map<String, Object> replaySummary(java.util.List<java.util.Map<String, Object>> results) {
         java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>();

@@ -1,0 +1,445 @@
+package io.orgsync.authvital;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.http.CanonicalEvents;
+import io.orgsync.http.Json;
+import io.orgsync.http.WebhookRejection;
+import org.apache.camel.Exchange;
+
+/**
+ * The decisions of a reconciliation run against AuthVital's super-admin API
+ * (routes/authvital-reconcile.camel.yaml): which tenants and applications the mirror lacks or holds
+ * older than AuthVital, as canonical events the webhooks' own statements apply (channel
+ * {@code reconcile}, ordered by the listed object's {@code updatedAt}: a newer webhook wins, an older
+ * listing only fills gaps), and, after a complete pass, which mirrored rows AuthVital no longer has.
+ * Every decision is also written to the run's drift report (per kind: create, update with the
+ * fields that differ, tombstone), which a dry run returns without applying anything.
+ * The run's state is the exchange variable {@code run}.
+ */
+public class AuthVitalReconciler {
+
+    /** One run's state: what was listed, the page being read, the counts and the drift report. */
+    public static final class Run {
+        final Instant startedAt;
+        final boolean dryRun;
+        final Set<String> listedTenants = new LinkedHashSet<>();
+        final Set<String> listedApplications = new LinkedHashSet<>();
+        final List<JsonNode> pageDetails = new ArrayList<>();
+        final List<String> goneTenants = new ArrayList<>();
+        final Map<String, Long> progress = new LinkedHashMap<>();
+        final Map<String, Map<String, List<Object>>> report = new LinkedHashMap<>();
+        long firstTotal = -1;
+        long lastTotal = -1;
+
+        Run(Instant startedAt, boolean dryRun) {
+            this.startedAt = startedAt;
+            this.dryRun = dryRun;
+            for (String key : List.of("pages", "requests", "entities", "created", "updated", "tombstoned", "unchanged", "errors")) {
+                progress.put(key, 0L);
+            }
+            for (String kind : List.of("tenant", "application")) {
+                Map<String, List<Object>> changes = new LinkedHashMap<>();
+                for (String change : List.of("create", "update", "tombstone")) {
+                    changes.put(change, new ArrayList<>());
+                }
+                report.put(kind, changes);
+            }
+        }
+
+        void count(String key, long n) {
+            progress.merge(key, n, Long::sum);
+        }
+    }
+
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_:.-]{1,255}");
+
+    private final Clock clock;
+    private final boolean configured;
+    private final String token;
+    private final String email;
+    private final String password;
+
+    /** @param token a super-admin bearer token, or blank to log in with the account's email and password at each run */
+    public AuthVitalReconciler(Clock clock, String host, String token, String email, String password) {
+        this.clock = clock;
+        this.token = token == null ? "" : token.strip();
+        this.email = email == null ? "" : email.strip();
+        this.password = password == null ? "" : password;
+        this.configured = host != null && !host.isBlank() && (!this.token.isEmpty() || !this.email.isEmpty() && !this.password.isEmpty());
+    }
+
+    /** The configured super-admin token; blank when the run logs in ({@link #loginBody}, {@link #loginToken}). */
+    public String token() {
+        return token;
+    }
+
+    /** The super-admin login's body, {@code {"email", "password"}}. */
+    public String loginBody() throws Exception {
+        return Json.MAPPER.writeValueAsString(Map.of("email", email, "password", password));
+    }
+
+    /** A run needs AuthVital's URL and a super-admin token or account: without them the admin API answers 503. */
+    public void requireConfigured() {
+        if (!configured) {
+            throw WebhookRejection.unavailable("not_configured", "AuthVital reconciliation needs AV_HOST and AV_ADMIN_TOKEN, "
+                    + "or AV_ADMIN_EMAIL and AV_ADMIN_PASSWORD of a super-admin account without MFA");
+        }
+    }
+
+    public void start(Exchange exchange, boolean dryRun) {
+        exchange.setVariable("run", new Run(clock.instant(), dryRun));
+        exchange.setVariable("offset", 0);
+        exchange.setVariable("more", true);
+    }
+
+    /**
+     * The bearer token from a super-admin login's answer: AuthVital sets it only as the httpOnly
+     * cookie {@code super_admin_session}. An answer asking for MFA is a configuration error.
+     */
+    public String loginToken(Exchange exchange) throws Exception {
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        JsonNode answer = readJson(exchange.getMessage().getBody(byte[].class));
+        if (answer.path("mfaRequired").asBoolean(false) || answer.path("mfaSetupRequired").asBoolean(false)) {
+            throw new IllegalStateException("AuthVital asks this super-admin account for MFA (mfaRequired): reconciliation "
+                    + "needs a dedicated super-admin account without MFA, or AV_ADMIN_TOKEN");
+        }
+        if (status != 200) {
+            throw new IllegalStateException("AuthVital refused the super-admin login (HTTP " + status + "): check AV_ADMIN_EMAIL and AV_ADMIN_PASSWORD");
+        }
+        Object cookies = exchange.getMessage().getHeader("Set-Cookie");
+        for (Object cookie : cookies instanceof List<?> list ? list : cookies == null ? List.of() : List.of(cookies)) {
+            for (String part : String.valueOf(cookie).split(";")) {
+                String p = part.strip();
+                if (p.startsWith("super_admin_session=")) {
+                    return p.substring("super_admin_session=".length());
+                }
+            }
+        }
+        throw new IllegalStateException("AuthVital's super-admin login set no super_admin_session cookie");
+    }
+
+    /** How long a 429's Retry-After asks to wait, in ms (seconds or an HTTP date; 1 s when absent, at most 120 s). */
+    public long retryAfterMs(Object header) {
+        String value = header == null ? null : String.valueOf(header).strip();
+        if (value == null || value.isEmpty()) {
+            return 1000;
+        }
+        try {
+            return Math.min(120_000, Math.max(0, Long.parseLong(value) * 1000));
+        } catch (NumberFormatException e) {
+            try {
+                long at = java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+                return Math.min(120_000, Math.max(0, at - clock.millis()));
+            } catch (java.time.format.DateTimeParseException ignored) {
+                return 1000;
+            }
+        }
+    }
+
+    /** A failed API call (not 200, not a 404 the caller expects, 429s already waited out): the run fails. */
+    public void apiFailed(Exchange exchange) {
+        int status = exchange.getVariable("apiStatus", 0, Integer.class);
+        String hint = status == 401 || status == 403 ? ": the token is not a super-admin's (M2M client-credentials tokens are refused)" : "";
+        throw new IllegalStateException("AuthVital's " + exchange.getVariable("apiPath", String.class) + " answered HTTP " + status + hint);
+    }
+
+    /** One page of {@code GET /api/super-admin/tenants}: sets pageIds (a JSON array), offset and more. */
+    public void tenantsPage(Exchange exchange) throws Exception {
+        JsonNode page = readJson(exchange.getMessage().getBody(byte[].class));
+        JsonNode tenants = page.path("tenants");
+        if (!tenants.isArray()) {
+            throw new IllegalStateException("AuthVital's tenants page has no tenants array");
+        }
+        Run run = run(exchange);
+        ArrayNode ids = Json.MAPPER.createArrayNode();
+        for (JsonNode tenant : tenants) {
+            String id = safeId(tenant.path("id").asText(null));
+            run.listedTenants.add(id);
+            ids.add(id);
+        }
+        long total = page.path("total").asLong(-1);
+        if (run.firstTotal < 0) {
+            run.firstTotal = total;
+        }
+        run.lastTotal = total;
+        int offset = exchange.getVariable("offset", Integer.class) + tenants.size();
+        run.count("pages", 1);
+        exchange.setVariable("pageIds", ids.toString());
+        exchange.setVariable("pageIdList", Json.MAPPER.convertValue(ids, List.class));
+        exchange.setVariable("offset", offset);
+        exchange.setVariable("more", tenants.size() > 0 && offset < total);
+    }
+
+    /** One tenant's detail ({@code GET /api/super-admin/tenants/:id}), kept for its page's comparison. */
+    public void tenantDetail(Exchange exchange) throws Exception {
+        run(exchange).pageDetails.add(readJson(exchange.getMessage().getBody(byte[].class)));
+    }
+
+    /**
+     * The page's tenants compared with the mirror ({@code current}: rows of current-tenants.sql):
+     * events for those missing or older (variable events; null when none or on a dry run).
+     */
+    public void tenantChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
+        Run run = run(exchange);
+        Map<String, Map<String, Object>> mirror = byId(current);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (JsonNode detail : run.pageDetails) {
+            String id = safeId(detail.path("id").asText(null));
+            Instant updated = instant(detail, "updatedAt");
+            ObjectNode data = Json.MAPPER.createObjectNode().put("tenant_id", id);
+            copy(detail, "name", data, "name");
+            copy(detail, "slug", data, "slug");
+            if (detail.has("settings")) {
+                data.set("settings", detail.get("settings"));
+            }
+            copy(detail, "createdAt", data, "created_at");
+            Map<String, Object> row = mirror.get(id);
+            List<String> differs = row == null ? List.of() : differs(row, Map.of("name", data.path("name"), "slug", data.path("slug"),
+                    "settings", data.path("settings")));
+            decide(run, "tenant", id, row, updated, differs, events, "tenant", data, id);
+        }
+        run.pageDetails.clear();
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /** AuthVital's applications ({@code GET /api/super-admin/applications}, not paged) compared with the mirror. */
+    public void applicationChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
+        Run run = run(exchange);
+        JsonNode list = readJson(exchange.getVariable("applications", byte[].class));
+        if (!list.isArray()) {
+            throw new IllegalStateException("AuthVital's applications answer is not a list");
+        }
+        run.count("pages", 1);
+        Map<String, Map<String, Object>> mirror = byId(current);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (JsonNode app : list) {
+            String id = safeId(app.path("id").asText(null));
+            run.listedApplications.add(id);
+            ObjectNode data = Json.MAPPER.createObjectNode().put("application_id", id);
+            copy(app, "name", data, "name");
+            copy(app, "slug", data, "slug");
+            copy(app, "description", data, "description");
+            copy(app, "isActive", data, "is_active");
+            JsonNode client = app.path("clients").path(0).path("clientId");
+            if (client.isTextual()) {
+                data.put("client_id", client.asText());
+            }
+            copy(app, "createdAt", data, "created_at");
+            Map<String, Object> row = mirror.get(id);
+            List<String> differs = row == null ? List.of() : differs(row, Map.of("name", data.path("name"), "slug", data.path("slug"),
+                    "description", data.path("description"), "client_id", data.path("client_id"), "is_active", data.path("is_active")));
+            decide(run, "application", id, row, instant(app, "updatedAt"), differs, events, "application", data, null);
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /**
+     * The mirror's tenants that AuthVital did not list (rows of active-tenants.sql), to be checked one
+     * by one (variable candidates, a list of ids). None unless the listing was complete: every page
+     * read, as many ids as the last total, and the total unchanged (a tenant deleted during the run
+     * shifts offset pages and could hide another).
+     */
+    public List<String> tenantCandidates(Exchange exchange, List<Map<String, Object>> active) {
+        Run run = run(exchange);
+        if (run.firstTotal != run.lastTotal || run.listedTenants.size() < run.lastTotal) {
+            run.report.get("tenant").put("partial_listing", new ArrayList<>(List.of(
+                    "AuthVital's tenant count changed during the run (" + run.firstTotal + " to " + run.lastTotal
+                            + "): nothing tombstoned this run")));
+            return List.of();
+        }
+        List<String> candidates = new ArrayList<>();
+        for (Map<String, Object> row : active) {
+            String id = String.valueOf(row.get("id"));
+            if (!run.listedTenants.contains(id)) {
+                candidates.add(id);
+            }
+        }
+        return candidates;
+    }
+
+    /** A candidate's own detail answered 404: AuthVital really has it no more (checked by id, not by a page). */
+    public void tenantGone(Exchange exchange, String id) {
+        run(exchange).goneTenants.add(id);
+    }
+
+    /** Tombstones for the tenants confirmed gone (variable events; null when none or on a dry run). */
+    public void tenantTombstones(Exchange exchange) throws Exception {
+        Run run = run(exchange);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (String id : run.goneTenants) {
+            ObjectNode data = Json.MAPPER.createObjectNode().put("tenant_id", id).put("deleted_at", run.startedAt.toString());
+            tombstone(run, "tenant", id, "tenant.deleted", data, id, events);
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /** Tombstones for mirrored applications not in AuthVital's (complete, unpaged) list. */
+    public void applicationTombstones(Exchange exchange, List<Map<String, Object>> active) throws Exception {
+        Run run = run(exchange);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (Map<String, Object> row : active) {
+            String id = String.valueOf(row.get("id"));
+            if (!run.listedApplications.contains(id)) {
+                ObjectNode data = Json.MAPPER.createObjectNode().put("application_id", id).put("deleted_at", run.startedAt.toString());
+                tombstone(run, "application", id, "application.deleted", data, null, events);
+            }
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /** The run's progress as JSON (variable progress), written to its row as it goes. */
+    public String progress(Exchange exchange) throws Exception {
+        return Json.MAPPER.writeValueAsString(run(exchange).progress);
+    }
+
+    /** The drift report as JSON. */
+    public String report(Exchange exchange) throws Exception {
+        return Json.MAPPER.writeValueAsString(run(exchange).report);
+    }
+
+    /** The drift found, per kind and change, for the counter orgsync_reconcile_drift_total (a list of {kind, change, n}). */
+    public List<Map<String, Object>> drift(Exchange exchange) {
+        List<Map<String, Object>> drift = new ArrayList<>();
+        run(exchange).report.forEach((kind, changes) -> changes.forEach((change, items) -> {
+            if (!change.equals("partial_listing") && !items.isEmpty()) {
+                drift.add(Map.of("kind", kind, "change", change, "n", items.size()));
+            }
+        }));
+        return drift;
+    }
+
+    /** How long the run has taken so far, in ms. */
+    public long elapsedMs(Exchange exchange) {
+        return java.time.Duration.between(run(exchange).startedAt, clock.instant()).toMillis();
+    }
+
+    private void decide(Run run, String kind, String id, Map<String, Object> row, Instant updated, List<String> differs,
+                        ArrayNode events, String typePrefix, ObjectNode data, String tenantId) {
+        run.count("entities", 1);
+        Map<String, List<Object>> report = run.report.get(kind);
+        if (row == null) {
+            run.count("created", 1);
+            report.get("create").add(id);
+            events.add(event(typePrefix + ".created", kind, id, updated, data, tenantId, run));
+            return;
+        }
+        Instant mirrored = instantOf(row.get("attrs_event_at"));
+        boolean newer = updated != null && (mirrored == null || updated.isAfter(mirrored));
+        // an older listing only fills what the mirror does not know yet (the statement's ordering guard)
+        boolean fillsGaps = differs.stream().anyMatch(f -> row.get(f) == null);
+        if ("deleted".equals(row.get("status")) || differs.isEmpty() || !newer && !fillsGaps) {
+            run.count("unchanged", 1);
+            return;
+        }
+        run.count("updated", 1);
+        Map<String, Object> change = new LinkedHashMap<>();
+        change.put("id", id);
+        change.put("fields", differs);
+        report.get("update").add(change);
+        events.add(event(typePrefix + ".updated", kind, id, updated, data, tenantId, run));
+    }
+
+    private void tombstone(Run run, String kind, String id, String type, ObjectNode data, String tenantId, ArrayNode events) {
+        run.count("tombstoned", 1);
+        run.report.get(kind).get("tombstone").add(id);
+        events.add(event(type, kind, id, run.startedAt, data, tenantId, run));
+    }
+
+    private ObjectNode event(String type, String kind, String id, Instant version, ObjectNode data, String tenantId, Run run) {
+        Instant at = version != null ? version : run.startedAt;
+        String eventId = "reconcile:" + kind + ":" + id + ":" + at.toEpochMilli() + (type.endsWith(".deleted") ? ":deleted" : "");
+        return CanonicalEvents.event("authvital", "reconcile", eventId, type, at, run.startedAt, tenantId, null, Map.of(), data,
+                data.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The mapped fields whose value differs from the mirror's row (a field AuthVital does not send is not compared). */
+    private static List<String> differs(Map<String, Object> row, Map<String, JsonNode> listed) throws RuntimeException {
+        List<String> fields = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> field : new java.util.TreeMap<>(listed).entrySet()) {
+            JsonNode value = field.getValue();
+            if (value == null || value.isMissingNode()) {
+                continue;
+            }
+            Object current = row.get(field.getKey());
+            boolean same;
+            if (value.isObject() || value.isArray()) {
+                try {
+                    same = current != null && Json.MAPPER.readTree(current.toString()).equals(value);
+                } catch (Exception e) {
+                    same = false;
+                }
+            } else if (value.isNull()) {
+                same = current == null;
+            } else {
+                same = current != null && Objects.equals(String.valueOf(current), value.asText());
+            }
+            if (!same) {
+                fields.add(field.getKey());
+            }
+        }
+        return fields;
+    }
+
+    private static Map<String, Map<String, Object>> byId(List<Map<String, Object>> rows) {
+        Map<String, Map<String, Object>> byId = new HashMap<>();
+        for (Map<String, Object> row : rows) {
+            byId.put(String.valueOf(row.get("id")), row);
+        }
+        return byId;
+    }
+
+    private static void copy(JsonNode from, String field, ObjectNode to, String as) {
+        if (from.has(field)) {
+            to.set(as, from.get(field));
+        }
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        try {
+            return node.hasNonNull(field) ? Instant.parse(node.get(field).asText()) : null;
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static Instant instantOf(Object value) {
+        if (value instanceof java.sql.Timestamp ts) {
+            return ts.toInstant();
+        }
+        if (value instanceof java.time.OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        return null;
+    }
+
+    private static String safeId(String id) {
+        if (id == null || !SAFE_ID.matcher(id).matches()) {
+            throw new IllegalStateException("AuthVital listed an id orgsync does not accept: "
+                    + (id == null ? "none" : id.replaceAll("[^A-Za-z0-9_:.-]", "?")));
+        }
+        return id;
+    }
+
+    private static JsonNode readJson(byte[] body) throws Exception {
+        return body == null || body.length == 0 ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(body);
+    }
+
+    private static Run run(Exchange exchange) {
+        return exchange.getVariable("run", Run.class);
+    }
+}
