@@ -39,6 +39,7 @@ public class AuthVitalReconciler {
         final boolean dryRun;
         final Set<String> listedTenants = new LinkedHashSet<>();
         final Set<String> listedApplications = new LinkedHashSet<>();
+        final Set<String> listedSsoProviders = new LinkedHashSet<>();
         final List<JsonNode> pageDetails = new ArrayList<>();
         final List<String> goneTenants = new ArrayList<>();
         final Map<String, Long> progress = new LinkedHashMap<>();
@@ -52,7 +53,7 @@ public class AuthVitalReconciler {
             for (String key : List.of("pages", "requests", "entities", "created", "updated", "tombstoned", "unchanged", "errors")) {
                 progress.put(key, 0L);
             }
-            for (String kind : List.of("tenant", "application")) {
+            for (String kind : List.of("tenant", "application", "sso_provider")) {
                 Map<String, List<Object>> changes = new LinkedHashMap<>();
                 for (String change : List.of("create", "update", "tombstone")) {
                     changes.put(change, new ArrayList<>());
@@ -249,6 +250,52 @@ public class AuthVitalReconciler {
     }
 
     /**
+     * AuthVital's SSO providers ({@code GET /api/super-admin/sso/providers}, not paged) compared with
+     * the mirror, keyed by the provider's enum key ({@code GOOGLE}, {@code MICROSOFT}), which is what
+     * the events call {@code provider_id}.
+     */
+    public void ssoProviderChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
+        Run run = run(exchange);
+        JsonNode list = readJson(exchange.getVariable("ssoProviders", byte[].class));
+        if (!list.isArray()) {
+            throw new IllegalStateException("AuthVital's SSO providers answer is not a list");
+        }
+        run.count("pages", 1);
+        Map<String, Map<String, Object>> mirror = byId(current);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (JsonNode provider : list) {
+            String key = safeId(provider.path("provider").asText(null));
+            run.listedSsoProviders.add(key);
+            ObjectNode data = Json.MAPPER.createObjectNode().put("provider_id", key)
+                    .put("provider_type", key.toLowerCase(java.util.Locale.ROOT));
+            copy(provider, "enabled", data, "is_enabled");
+            ObjectNode config = data.putObject("config");
+            copy(provider, "clientId", config, "client_id");
+            copy(provider, "allowedDomains", config, "domains");
+            copy(provider, "scopes", config, "scopes");
+            copy(provider, "createdAt", data, "created_at");
+            Map<String, Object> row = mirror.get(key);
+            List<String> differs = row == null ? List.of() : differs(row, Map.of("is_enabled", data.path("is_enabled"),
+                    "client_id", config.path("client_id"), "domains", config.path("domains")));
+            decide(run, "sso_provider", key, row, instant(provider, "updatedAt"), differs, events, "sso.provider", data, null);
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /** Tombstones for mirrored SSO providers not in AuthVital's (complete, unpaged) list. */
+    public void ssoProviderTombstones(Exchange exchange, List<Map<String, Object>> active) throws Exception {
+        Run run = run(exchange);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        for (Map<String, Object> row : active) {
+            String id = String.valueOf(row.get("id"));
+            if (!run.listedSsoProviders.contains(id)) {
+                tombstone(run, "sso_provider", id, "sso.provider_removed", Json.MAPPER.createObjectNode().put("provider_id", id), null, events);
+            }
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /**
      * The mirror's tenants that AuthVital did not list (rows of active-tenants.sql), to be checked one
      * by one (variable candidates, a list of ids). None unless the listing was complete: every page
      * read, as many ids as the last total, and the total unchanged (a tenant deleted during the run
@@ -335,7 +382,7 @@ public class AuthVitalReconciler {
         if (row == null) {
             run.count("created", 1);
             report.get("create").add(id);
-            events.add(event(typePrefix + ".created", kind, id, updated, data, tenantId, run));
+            events.add(event(typePrefix + (typePrefix.equals("sso.provider") ? "_added" : ".created"), kind, id, updated, data, tenantId, run));
             return;
         }
         Instant mirrored = instantOf(row.get("attrs_event_at"));
@@ -351,7 +398,7 @@ public class AuthVitalReconciler {
         change.put("id", id);
         change.put("fields", differs);
         report.get("update").add(change);
-        events.add(event(typePrefix + ".updated", kind, id, updated, data, tenantId, run));
+        events.add(event(typePrefix + (typePrefix.equals("sso.provider") ? "_updated" : ".updated"), kind, id, updated, data, tenantId, run));
     }
 
     private void tombstone(Run run, String kind, String id, String type, ObjectNode data, String tenantId, ArrayNode events) {
@@ -362,7 +409,8 @@ public class AuthVitalReconciler {
 
     private ObjectNode event(String type, String kind, String id, Instant version, ObjectNode data, String tenantId, Run run) {
         Instant at = version != null ? version : run.startedAt;
-        String eventId = "reconcile:" + kind + ":" + id + ":" + at.toEpochMilli() + (type.endsWith(".deleted") ? ":deleted" : "");
+        boolean removal = type.endsWith(".deleted") || type.endsWith("_removed");
+        String eventId = "reconcile:" + kind + ":" + id + ":" + at.toEpochMilli() + (removal ? ":deleted" : "");
         return CanonicalEvents.event("authvital", "reconcile", eventId, type, at, run.startedAt, tenantId, null, Map.of(), data,
                 data.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -113,6 +113,11 @@ class AuthVitalReconcileTest {
         app1.put("id", "evt_app_gone").put("timestamp", OLD.toString());
         ((ObjectNode) app1.get("data")).put("application_id", "app_gone");
         assertThat(app.postSync(app1).status()).isEqualTo(200);
+        ObjectNode google = Fixtures.seed("sso.provider_added");
+        google.put("id", "evt_google").put("timestamp", OLD.toString());
+        ((ObjectNode) google.get("data")).put("provider_id", "GOOGLE").put("provider_type", "google");
+        ((ObjectNode) google.get("data").get("config")).put("client_id", "old-client").putArray("domains").add("old.example");
+        assertThat(app.postSync(google).status()).isEqualTo(200);
     }
 
     static void webhookTenant(OrgsyncApp app, String eventId, String tenant, String name, Instant at) {
@@ -141,6 +146,11 @@ class AuthVitalReconcileTest {
                 .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "application/json").withBody("{\"message\":\"Not found\"}")));
         av.stubFor(get(urlPathEqualTo("/api/super-admin/applications"))
                 .willReturn(okJson(applications(application("app_new", "New App", NEW)))));
+        // Google turned off and given a client and a domain in AuthVital, with no webhook about it
+        av.stubFor(get(urlPathEqualTo("/api/super-admin/sso/providers")).willReturn(okJson("""
+                [{"id": "ssop_1", "provider": "GOOGLE", "enabled": false, "clientId": "goog-client", "hasSecret": true,
+                  "scopes": ["openid", "email"], "allowedDomains": ["acme.example"], "createdAt": "%s", "updatedAt": "%s"}]"""
+                .formatted(OLD, NEW))));
     }
 
     JsonNode awaitRun(OrgsyncApp app, long runId) {
@@ -172,7 +182,7 @@ class AuthVitalReconcileTest {
         JsonNode run = awaitRun(app, runId);
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
         assertThat(run.path("progress").path("created").asInt()).isEqualTo(2);    // tnt_missing, app_new
-        assertThat(run.path("progress").path("updated").asInt()).isEqualTo(1);    // tnt_stale
+        assertThat(run.path("progress").path("updated").asInt()).isEqualTo(2);    // tnt_stale, GOOGLE
         assertThat(run.path("progress").path("tombstoned").asInt()).isEqualTo(2); // tnt_gone, app_gone
         assertThat(run.path("progress").path("unchanged").asInt()).isEqualTo(1);  // tnt_keep
 
@@ -185,10 +195,13 @@ class AuthVitalReconcileTest {
         assertThat(app.rows("SELECT id, name, client_id, status FROM av_applications ORDER BY id")).containsExactly(
                 Map.of("id", "app_gone", "name", "Portal", "client_id", "portal_client", "status", "deleted"),
                 Map.of("id", "app_new", "name", "New App", "client_id", "cli_app_new", "status", "active"));
+        assertThat(app.row("SELECT is_enabled, client_id, domains::text AS domains, status FROM av_sso_providers WHERE id = 'GOOGLE'"))
+                .containsEntry("is_enabled", false).containsEntry("client_id", "goog-client")
+                .containsEntry("domains", "{acme.example}").containsEntry("status", "active");
         // applied as canonical reconcile events: audited, and fanned out like webhooks (provisioning, billing)
         assertThat(app.rows("SELECT event_type FROM orgsync_events WHERE channel = 'reconcile' ORDER BY event_type"))
                 .extracting(r -> r.get("event_type")).containsExactly("application.created", "application.deleted",
-                        "tenant.created", "tenant.deleted", "tenant.updated");
+                        "sso.provider_updated", "tenant.created", "tenant.deleted", "tenant.updated");
         assertThat(app.count("av_organization_audit_logs WHERE organization_id = 'tnt_missing'")).isEqualTo(1);
         assertThat(app.count("orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk WHERE e.tenant_id = 'tnt_missing' "
                 + "AND o.target = 'provisioning'")).isEqualTo(1);
@@ -207,7 +220,7 @@ class AuthVitalReconcileTest {
         JsonNode again = awaitRun(app, app.admin("POST", "/admin/authvital/reconcile", ADMIN).json().path("run_id").asLong());
         assertThat(again.path("progress").path("created").asInt() + again.path("progress").path("updated").asInt()
                 + again.path("progress").path("tombstoned").asInt()).as(again.toString()).isZero();
-        assertThat(again.path("progress").path("unchanged").asInt()).isEqualTo(5); // four tenants, one application
+        assertThat(again.path("progress").path("unchanged").asInt()).isEqualTo(6); // four tenants, an application, an SSO provider
     }
 
     @Test
@@ -225,7 +238,8 @@ class AuthVitalReconcileTest {
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
         assertThat(run.path("report")).isEqualTo(Fixtures.MAPPER.readTree("""
                 {"tenant": {"create": ["tnt_missing"], "update": [{"id": "tnt_stale", "fields": ["name"]}], "tombstone": ["tnt_gone"]},
-                 "application": {"create": ["app_new"], "update": [], "tombstone": ["app_gone"]}}"""));
+                 "application": {"create": ["app_new"], "update": [], "tombstone": ["app_gone"]},
+                 "sso_provider": {"create": [], "update": [{"id": "GOOGLE", "fields": ["client_id", "domains", "is_enabled"]}], "tombstone": []}}"""));
         assertThat(app.writtenRows()).isEqualTo(rows);
         assertThat(app.count("orgsync_outbox")).isEqualTo(outbox);
         assertThat(app.count("orgsync_events WHERE channel = 'reconcile'")).isZero();
