@@ -32,6 +32,9 @@ public class ClerkReconciler {
         final Map<String, Integer> counts = new LinkedHashMap<>();
         final Set<String> organizations = new LinkedHashSet<>();
         final Map<String, Set<String>> memberships = new HashMap<>();
+        /** Per listing ("organization", or an organisation's id for its memberships): the total_count first and last seen. */
+        final Map<String, long[]> totals = new HashMap<>();
+        final List<String> goneOrganizations = new ArrayList<>();
 
         Run(Instant startedAt) {
             this.startedAt = startedAt;
@@ -104,6 +107,8 @@ public class ClerkReconciler {
         int limit = exchange.getVariable("limit", Integer.class);
         int offset = exchange.getVariable("offset", Integer.class) + data.size();
         long total = page.path("total_count").asLong(-1);
+        long[] seen = run.totals.computeIfAbsent("organization".equals(kind) ? kind : organizationId, k -> new long[] {total, total});
+        seen[1] = total;
         exchange.setVariable("pageIds", Json.MAPPER.writeValueAsString(ids));
         exchange.setVariable("pageItems", data);
         exchange.setVariable("offset", offset);
@@ -143,29 +148,77 @@ public class ClerkReconciler {
     }
 
     /**
-     * Tombstones for mirrored objects Clerk did not list (rows of routes/sql/clerk/active-*.sql: id, data), as canonical
-     * {@code *.deleted} events in variable events (null when there are none).
+     * Was a listing complete? Offset pages over a list that changes during the run can skip an
+     * object (one removed before the offset shifts the rest back): a listing whose total_count
+     * changed, or that found fewer ids than it, tombstones nothing this run.
+     */
+    private static boolean complete(Run run, String listing, Set<String> listed) {
+        long[] seen = run.totals.get(listing);
+        return seen == null || seen[0] == seen[1] && (seen[1] < 0 || listed.size() >= seen[1]);
+    }
+
+    /**
+     * Tombstones for an organisation's memberships Clerk did not list (rows of
+     * routes/sql/clerk/active-memberships.sql: id, data, last written before the run started), as
+     * canonical {@code organizationMembership.deleted} events in variable events (null when none).
      */
     public void gone(Exchange exchange, String kind, String organizationId, List<Map<String, Object>> active) throws Exception {
         Run run = exchange.getVariable("run", Run.class);
-        Set<String> listed = "organization".equals(kind) ? run.organizations
-                : run.memberships.getOrDefault(organizationId, Set.of());
+        Set<String> listed = run.memberships.getOrDefault(organizationId, Set.of());
         ArrayNode events = Json.MAPPER.createArrayNode();
-        long now = clock.millis();
-        for (Map<String, Object> row : active) {
-            String id = String.valueOf(row.get("id"));
-            if (listed.contains(id)) {
-                continue;
+        if (complete(run, organizationId, listed)) {
+            long now = clock.millis();
+            for (Map<String, Object> row : active) {
+                String id = String.valueOf(row.get("id"));
+                if (listed.contains(id)) {
+                    continue;
+                }
+                JsonNode data = row.get("data") == null ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(row.get("data").toString());
+                ObjectNode payload = data.isObject() && data.size() > 0 ? (ObjectNode) data : Json.MAPPER.createObjectNode().put("id", id);
+                run.add("deleted", 1);
+                events.add(event(kind + ".deleted", id, now, payload, run));
             }
-            JsonNode data = row.get("data") == null ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(row.get("data").toString());
-            ObjectNode payload = data.isObject() && data.size() > 0 ? (ObjectNode) data : Json.MAPPER.createObjectNode().put("id", id);
-            if ("organization".equals(kind)) {
-                payload = Json.MAPPER.createObjectNode().put("id", id).put("object", "organization").put("deleted", true);
-            }
-            run.add("deleted", 1);
-            events.add(event(kind + ".deleted", id, now, payload, run));
         }
         exchange.setVariable("eventType", kind + ".deleted");
+        exchange.setVariable("events", events.isEmpty() ? null : Json.MAPPER.writeValueAsString(events));
+    }
+
+    /**
+     * The mirrored organisations Clerk did not list (rows of active-organizations.sql), each to be
+     * checked by its own GET before it is tombstoned (ids cannot be skipped; pages can). None when
+     * the listing was not complete.
+     */
+    public List<String> organizationCandidates(Exchange exchange, List<Map<String, Object>> active) {
+        Run run = exchange.getVariable("run", Run.class);
+        if (!complete(run, "organization", run.organizations)) {
+            return List.of();
+        }
+        List<String> candidates = new ArrayList<>();
+        for (Map<String, Object> row : active) {
+            String id = String.valueOf(row.get("id"));
+            if (!run.organizations.contains(id)) {
+                candidates.add(id);
+            }
+        }
+        return candidates;
+    }
+
+    /** A candidate's own GET /v1/organizations/{id} answered 404: Clerk has it no more. */
+    public void organizationGone(Exchange exchange, String id) {
+        exchange.getVariable("run", Run.class).goneOrganizations.add(id);
+    }
+
+    /** Tombstones for the organisations confirmed gone, as canonical organization.deleted events (variable events). */
+    public void organizationTombstones(Exchange exchange) throws Exception {
+        Run run = exchange.getVariable("run", Run.class);
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        long now = clock.millis();
+        for (String id : run.goneOrganizations) {
+            run.add("deleted", 1);
+            events.add(event("organization.deleted", id, now,
+                    Json.MAPPER.createObjectNode().put("id", id).put("object", "organization").put("deleted", true), run));
+        }
+        exchange.setVariable("eventType", "organization.deleted");
         exchange.setVariable("events", events.isEmpty() ? null : Json.MAPPER.writeValueAsString(events));
     }
 

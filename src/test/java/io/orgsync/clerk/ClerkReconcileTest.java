@@ -108,6 +108,7 @@ class ClerkReconcileTest {
         memberships("org_keep", page(member("orgmem_keep", keep, "user_keep", 1_000)));
         memberships("org_changed", page(member("orgmem_joined", changed, "user_joined", 2_000)));
         memberships("org_new", page(member("orgmem_new", created, "user_new", 1_500)));
+        clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_gone")).willReturn(aResponse().withStatus(404)));
 
         OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
         assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
@@ -165,6 +166,35 @@ class ClerkReconcileTest {
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_born_mid_run'")).containsEntry("status", "active");
         assertThat(app.row("SELECT status FROM organization_members WHERE id = 'orgmem_born'")).containsEntry("status", "active");
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_listed'")).containsEntry("status", "active");
+    }
+
+    @Test
+    void anOrganisationThatOffsetPagesSkipIsNotTakenForGone() {
+        ObjectNode a = org("org_a", "A", 1_000);
+        ObjectNode b = org("org_b", "B", 1_000);
+        ObjectNode c = org("org_c", "C", 1_000);
+        webhook("organization.created", a, "msg_a");
+        webhook("organization.created", b, "msg_b");
+        webhook("organization.created", c, "msg_c");
+        memberships("org_a", page());
+        memberships("org_b", page());
+        // an organisation listed on the first page was deleted before the second was read: the rest
+        // shifted back by one and org_c was on no page; the total tells
+        organizations(0, page(4, a, b));
+        organizations(2, page(3, org("org_d", "D", 1_000)));
+        memberships("org_d", page());
+        OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
+        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
+        assertThat(reply.json().path("deleted").asInt()).isZero();
+        assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_c'")).containsEntry("status", "active");
+
+        // a listing that looks complete, but org_c's own GET says it is there: never tombstoned on a page's word
+        organizations(0, page(3, a, b));
+        organizations(2, page(3, org("org_d", "D", 1_000)));
+        clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_c")).willReturn(okJson(c.toString())));
+        OrgsyncApp.Reply second = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
+        assertThat(second.json().path("deleted").asInt()).as(second.raw()).isZero();
+        assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_c'")).containsEntry("status", "active");
     }
 
     @Test
