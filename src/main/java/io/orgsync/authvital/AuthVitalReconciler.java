@@ -53,7 +53,7 @@ public class AuthVitalReconciler {
             for (String key : List.of("pages", "requests", "entities", "created", "updated", "tombstoned", "unchanged", "errors")) {
                 progress.put(key, 0L);
             }
-            for (String kind : List.of("tenant", "application", "sso_provider")) {
+            for (String kind : List.of("tenant", "subscription", "application", "sso_provider")) {
                 Map<String, List<Object>> changes = new LinkedHashMap<>();
                 for (String change : List.of("create", "update", "tombstone")) {
                     changes.put(change, new ArrayList<>());
@@ -213,6 +213,79 @@ public class AuthVitalReconciler {
             List<String> differs = row == null ? List.of() : differs(row, Map.of("name", data.path("name"), "slug", data.path("slug"),
                     "settings", data.path("settings")));
             decide(run, "tenant", id, row, updated, differs, events, "tenant", data, id);
+        }
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /**
+     * The page's tenants' subscriptions ({@code appSubscriptions} of each detail) compared with the
+     * mirror's subscription grants ({@code current}: rows of current-subscriptions.sql), as
+     * {@code tenant.app.granted} events (an EXPIRED one as {@code tenant.app.revoked}), and a grant the
+     * mirror holds that the tenant's detail no longer lists (a cancelled subscription removed, an
+     * application deleted: AuthVital sends no event) revoked. Ends the page (its details are dropped).
+     */
+    public void subscriptionChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
+        Run run = run(exchange);
+        Map<String, Map<String, Object>> mirror = byId(current);
+        Set<String> listed = new java.util.HashSet<>();
+        ArrayNode events = Json.MAPPER.createArrayNode();
+        Map<String, List<Object>> report = run.report.get("subscription");
+        for (JsonNode detail : run.pageDetails) {
+            String tenant = safeId(detail.path("id").asText(null));
+            for (JsonNode sub : detail.path("appSubscriptions")) {
+                String subscription = safeId(sub.path("id").asText(null));
+                String application = safeId(sub.path("application").path("id").asText(sub.path("applicationId").asText(null)));
+                String accessId = tenant + ":" + application + ":subscription:" + subscription;
+                listed.add(accessId);
+                String status = sub.path("status").asText(null);
+                boolean expired = "EXPIRED".equals(status);
+                ObjectNode data = Json.MAPPER.createObjectNode().put("tenant_id", tenant).put("tenant_slug", detail.path("slug").asText(null))
+                        .put("application_id", application).put("subscription_id", subscription).put("status", status);
+                copy(sub.path("application"), "name", data, "application_name");
+                copy(sub.path("application"), "slug", data, "application_slug");
+                copy(sub.path("licenseType"), "id", data, "license_type_id");
+                copy(sub.path("licenseType"), "name", data, "license_type_name");
+                copy(sub, "quantityPurchased", data, "quantity_purchased");
+                Instant updated = instant(sub, "updatedAt");
+                Map<String, Object> row = mirror.get(accessId);
+                run.count("entities", 1);
+                String type = expired ? "tenant.app.revoked" : "tenant.app.granted";
+                if (row == null) {
+                    if (expired) {
+                        run.count("unchanged", 1); // an ended subscription the mirror never had: nothing to grant
+                        continue;
+                    }
+                    run.count("created", 1);
+                    report.get("create").add(accessId);
+                    events.add(event(type, "subscription", accessId, updated, data, tenant, run));
+                    continue;
+                }
+                List<String> differs = differs(row, Map.of("subscription_status", data.path("status"),
+                        "quantity_purchased", data.path("quantity_purchased"), "license_type_id", data.path("license_type_id"),
+                        "status", Json.MAPPER.getNodeFactory().textNode(expired ? "revoked" : "granted")));
+                Instant mirrored = instantOf(row.get("event_at"));
+                boolean newer = updated != null && (mirrored == null || updated.isAfter(mirrored));
+                if (differs.isEmpty() || !newer) {
+                    run.count("unchanged", 1);
+                    continue;
+                }
+                run.count("updated", 1);
+                Map<String, Object> change = new LinkedHashMap<>();
+                change.put("id", accessId);
+                change.put("fields", differs);
+                report.get("update").add(change);
+                events.add(event(type, "subscription", accessId, updated, data, tenant, run));
+            }
+        }
+        // granted in the mirror, listed no more by the tenant's own detail: revoked
+        for (Map<String, Object> row : current) {
+            String id = String.valueOf(row.get("id"));
+            if (!listed.contains(id) && "granted".equals(row.get("status")) && Boolean.TRUE.equals(row.get("before_run"))) {
+                ObjectNode data = Json.MAPPER.createObjectNode().put("tenant_id", String.valueOf(row.get("tenant_id")))
+                        .put("application_id", String.valueOf(row.get("application_id")))
+                        .put("subscription_id", String.valueOf(row.get("subscription_id")));
+                tombstone(run, "subscription", id, "tenant.app.revoked", data, String.valueOf(row.get("tenant_id")), events);
+            }
         }
         run.pageDetails.clear();
         exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
@@ -409,7 +482,7 @@ public class AuthVitalReconciler {
 
     private ObjectNode event(String type, String kind, String id, Instant version, ObjectNode data, String tenantId, Run run) {
         Instant at = version != null ? version : run.startedAt;
-        boolean removal = type.endsWith(".deleted") || type.endsWith("_removed");
+        boolean removal = type.endsWith(".deleted") || type.endsWith("_removed") || type.endsWith(".revoked");
         String eventId = "reconcile:" + kind + ":" + id + ":" + at.toEpochMilli() + (removal ? ":deleted" : "");
         return CanonicalEvents.event("authvital", "reconcile", eventId, type, at, run.startedAt, tenantId, null, Map.of(), data,
                 data.toString().getBytes(StandardCharsets.UTF_8));

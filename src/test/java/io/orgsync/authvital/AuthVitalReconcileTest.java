@@ -118,6 +118,12 @@ class AuthVitalReconcileTest {
         ((ObjectNode) google.get("data")).put("provider_id", "GOOGLE").put("provider_type", "google");
         ((ObjectNode) google.get("data").get("config")).put("client_id", "old-client").putArray("domains").add("old.example");
         assertThat(app.postSync(google).status()).isEqualTo(200);
+        // a subscription of tnt_stale that AuthVital has since removed (no event is sent for that)
+        ObjectNode grant = Fixtures.seed("tenant.created");
+        grant.put("id", "evt_sub_gone").put("type", "tenant.app.granted").put("timestamp", OLD.toString()).put("tenant_id", "tnt_stale");
+        grant.set("data", Fixtures.MAPPER.createObjectNode().put("tenant_id", "tnt_stale").put("application_id", "app_old")
+                .put("subscription_id", "sub_gone").put("status", "ACTIVE").put("quantity_purchased", 5));
+        assertThat(app.postSync(grant).status()).isEqualTo(200);
     }
 
     static void webhookTenant(OrgsyncApp app, String eventId, String tenant, String name, Instant at) {
@@ -139,7 +145,12 @@ class AuthVitalReconcileTest {
         av.stubFor(get(urlPathEqualTo("/api/super-admin/tenants")).withQueryParam("offset", equalTo("2"))
                 .withHeader("Authorization", equalTo("Bearer " + SUPER))
                 .willReturn(okJson(page(3, 2, listed("tnt_keep", "Keep")))));
-        av.stubFor(get(urlPathEqualTo("/api/super-admin/tenants/tnt_missing")).willReturn(okJson(detail("tnt_missing", "Missing", NEW).toString())));
+        ObjectNode missing = detail("tnt_missing", "Missing", NEW);
+        ObjectNode subscription = ((ArrayNode) missing.get("appSubscriptions")).addObject().put("id", "sub_1").put("status", "ACTIVE")
+                .put("quantityPurchased", 10).put("updatedAt", NEW.toString());
+        subscription.putObject("application").put("id", "app_new").put("name", "New App").put("slug", "app-new");
+        subscription.putObject("licenseType").put("id", "lt_pro").put("name", "Pro").put("slug", "pro");
+        av.stubFor(get(urlPathEqualTo("/api/super-admin/tenants/tnt_missing")).willReturn(okJson(missing.toString())));
         av.stubFor(get(urlPathEqualTo("/api/super-admin/tenants/tnt_stale")).willReturn(okJson(detail("tnt_stale", "New Name", NEW).toString())));
         av.stubFor(get(urlPathEqualTo("/api/super-admin/tenants/tnt_keep")).willReturn(okJson(detail("tnt_keep", "Keep", OLD).toString())));
         av.stubFor(get(urlPathMatching("/api/super-admin/tenants/tnt_(gone|born_mid_run)"))
@@ -181,9 +192,9 @@ class AuthVitalReconcileTest {
 
         JsonNode run = awaitRun(app, runId);
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
-        assertThat(run.path("progress").path("created").asInt()).isEqualTo(2);    // tnt_missing, app_new
+        assertThat(run.path("progress").path("created").asInt()).isEqualTo(3);    // tnt_missing, its subscription, app_new
         assertThat(run.path("progress").path("updated").asInt()).isEqualTo(2);    // tnt_stale, GOOGLE
-        assertThat(run.path("progress").path("tombstoned").asInt()).isEqualTo(2); // tnt_gone, app_gone
+        assertThat(run.path("progress").path("tombstoned").asInt()).isEqualTo(3); // tnt_gone, app_gone, tnt_stale's subscription
         assertThat(run.path("progress").path("unchanged").asInt()).isEqualTo(1);  // tnt_keep
 
         assertThat(app.rows("SELECT id, name, status FROM av_organizations ORDER BY id")).containsExactly(
@@ -201,8 +212,11 @@ class AuthVitalReconcileTest {
         // applied as canonical reconcile events: audited, and fanned out like webhooks (provisioning, billing)
         assertThat(app.rows("SELECT event_type FROM orgsync_events WHERE channel = 'reconcile' ORDER BY event_type"))
                 .extracting(r -> r.get("event_type")).containsExactly("application.created", "application.deleted",
-                        "sso.provider_updated", "tenant.created", "tenant.deleted", "tenant.updated");
-        assertThat(app.count("av_organization_audit_logs WHERE organization_id = 'tnt_missing'")).isEqualTo(1);
+                        "sso.provider_updated", "tenant.app.granted", "tenant.app.revoked", "tenant.created", "tenant.deleted", "tenant.updated");
+        assertThat(app.rows("SELECT id, status, subscription_status, quantity_purchased FROM av_tenant_app_access ORDER BY id")).containsExactly(
+                Map.of("id", "tnt_missing:app_new:subscription:sub_1", "status", "granted", "subscription_status", "ACTIVE", "quantity_purchased", 10),
+                Map.of("id", "tnt_stale:app_old:subscription:sub_gone", "status", "revoked", "subscription_status", "ACTIVE", "quantity_purchased", 5));
+        assertThat(app.count("av_organization_audit_logs WHERE organization_id = 'tnt_missing' AND event_type = 'tenant.created'")).isEqualTo(1);
         assertThat(app.count("orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk WHERE e.tenant_id = 'tnt_missing' "
                 + "AND o.target = 'provisioning'")).isEqualTo(1);
         // the 429 was waited out and the page asked again; every call carried the super-admin token
@@ -220,7 +234,7 @@ class AuthVitalReconcileTest {
         JsonNode again = awaitRun(app, app.admin("POST", "/admin/authvital/reconcile", ADMIN).json().path("run_id").asLong());
         assertThat(again.path("progress").path("created").asInt() + again.path("progress").path("updated").asInt()
                 + again.path("progress").path("tombstoned").asInt()).as(again.toString()).isZero();
-        assertThat(again.path("progress").path("unchanged").asInt()).isEqualTo(6); // four tenants, an application, an SSO provider
+        assertThat(again.path("progress").path("unchanged").asInt()).isEqualTo(7); // four tenants, a subscription, an application, an SSO provider
     }
 
     @Test
@@ -238,6 +252,7 @@ class AuthVitalReconcileTest {
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
         assertThat(run.path("report")).isEqualTo(Fixtures.MAPPER.readTree("""
                 {"tenant": {"create": ["tnt_missing"], "update": [{"id": "tnt_stale", "fields": ["name"]}], "tombstone": ["tnt_gone"]},
+                 "subscription": {"create": ["tnt_missing:app_new:subscription:sub_1"], "update": [], "tombstone": ["tnt_stale:app_old:subscription:sub_gone"]},
                  "application": {"create": ["app_new"], "update": [], "tombstone": ["app_gone"]},
                  "sso_provider": {"create": [], "update": [{"id": "GOOGLE", "fields": ["client_id", "domains", "is_enabled"]}], "tombstone": []}}"""));
         assertThat(app.writtenRows()).isEqualTo(rows);
