@@ -70,9 +70,9 @@ public class ClerkReconciler {
         }
     }
 
-    /** The HTTP status of a run's summary: 200 when complete, 502 when Clerk's API failed it. */
-    public int status(Map<String, Object> summary) {
-        return Boolean.TRUE.equals(summary.get("complete")) ? 200 : 502;
+    /** How long the run has taken so far, in ms. */
+    public long elapsedMs(Exchange exchange) {
+        return java.time.Duration.between(exchange.getVariable("run", Run.class).startedAt, clock.instant()).toMillis();
     }
 
     public void start(Exchange exchange) {
@@ -231,14 +231,14 @@ public class ClerkReconciler {
         exchange.getVariable("run", Run.class).add("errors", 1);
     }
 
-    /** The run's summary: created, updated, deleted, unchanged, errors, complete, and when. */
-    public Map<String, Object> summary(Exchange exchange, boolean complete) {
+    /** The run's summary, as JSON for its row's progress: created, updated, deleted, unchanged, errors, complete, and when. */
+    public String summary(Exchange exchange, boolean complete) throws Exception {
         Run run = exchange.getVariable("run", Run.class);
         Map<String, Object> summary = new LinkedHashMap<>(run.counts);
         summary.put("complete", complete);
         summary.put("started_at", run.startedAt.toString());
         summary.put("finished_at", clock.instant().toString());
-        return summary;
+        return Json.MAPPER.writeValueAsString(summary);
     }
 
     private ObjectNode event(String type, String id, long version, JsonNode payload, Run run) {

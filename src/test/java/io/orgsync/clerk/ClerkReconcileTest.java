@@ -85,6 +85,22 @@ class ClerkReconcileTest {
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations/" + org + "/memberships")).willReturn(okJson(body)));
     }
 
+    /** Starts a run (202 with its id) and waits for its end: the run as GET /admin/reconcile/runs/{id} shows it. */
+    com.fasterxml.jackson.databind.JsonNode reconcile() {
+        OrgsyncApp.Reply started = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
+        assertThat(started.status()).as(started.raw()).isEqualTo(202);
+        return awaitRun(started.json().path("run_id").asLong());
+    }
+
+    com.fasterxml.jackson.databind.JsonNode awaitRun(long id) {
+        com.fasterxml.jackson.databind.JsonNode[] run = new com.fasterxml.jackson.databind.JsonNode[1];
+        OrgsyncApp.await("run " + id + " to end", () -> {
+            run[0] = app.admin("GET", "/admin/reconcile/runs/" + id, TOKEN).json();
+            return run[0] != null && !"running".equals(run[0].path("status").asText());
+        }, java.time.Duration.ofSeconds(60));
+        return run[0];
+    }
+
     @Test
     void bringsTheMirrorInLineWithClerk() {
         ObjectNode keep = org("org_keep", "Keep", 1_000);
@@ -110,14 +126,15 @@ class ClerkReconcileTest {
         memberships("org_new", page(member("orgmem_new", created, "user_new", 1_500)));
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_gone")).willReturn(aResponse().withStatus(404)));
 
-        OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
-        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
-        assertThat(reply.json().path("complete").asBoolean()).isTrue();
-        assertThat(reply.json().path("created").asInt()).isEqualTo(3);    // org_new, orgmem_new, orgmem_joined
-        assertThat(reply.json().path("updated").asInt()).isEqualTo(1);    // org_changed
-        assertThat(reply.json().path("deleted").asInt()).isEqualTo(2);    // orgmem_left, org_gone
-        assertThat(reply.json().path("unchanged").asInt()).isEqualTo(2);  // org_keep, orgmem_keep
-        assertThat(reply.json().path("errors").asInt()).isZero();
+        com.fasterxml.jackson.databind.JsonNode run = reconcile();
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        com.fasterxml.jackson.databind.JsonNode counts = run.path("progress");
+        assertThat(counts.path("complete").asBoolean()).isTrue();
+        assertThat(counts.path("created").asInt()).isEqualTo(3);    // org_new, orgmem_new, orgmem_joined
+        assertThat(counts.path("updated").asInt()).isEqualTo(1);    // org_changed
+        assertThat(counts.path("deleted").asInt()).isEqualTo(2);    // orgmem_left, org_gone
+        assertThat(counts.path("unchanged").asInt()).isEqualTo(2);  // org_keep, orgmem_keep
+        assertThat(counts.path("errors").asInt()).isZero();
 
         assertThat(app.rows("SELECT id, name, status FROM organizations ORDER BY id")).containsExactly(
                 Map.of("id", "org_changed", "name", "New Name", "status", "active"),
@@ -138,9 +155,9 @@ class ClerkReconcileTest {
         assertThat(clerk.findAll(getRequestedFor(urlPathEqualTo("/v1/organizations")))).hasSize(3);
 
         // a second run finds nothing to do
-        OrgsyncApp.Reply again = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
-        assertThat(again.json().path("created").asInt() + again.json().path("updated").asInt() + again.json().path("deleted").asInt()).isZero();
-        assertThat(again.json().path("unchanged").asInt()).isEqualTo(6);
+        com.fasterxml.jackson.databind.JsonNode again = reconcile().path("progress");
+        assertThat(again.path("created").asInt() + again.path("updated").asInt() + again.path("deleted").asInt()).isZero();
+        assertThat(again.path("unchanged").asInt()).isEqualTo(6);
     }
 
     @Test
@@ -152,17 +169,17 @@ class ClerkReconcileTest {
         // its webhook arrives; it is not in the listing this run read (that page was read before)
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_listed/memberships"))
                 .willReturn(okJson(page()).withFixedDelay(2_000)));
-        java.util.concurrent.CompletableFuture<OrgsyncApp.Reply> run = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> app.admin("POST", "/admin/clerk/reconcile", TOKEN));
+        OrgsyncApp.Reply started = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
+        assertThat(started.status()).as(started.raw()).isEqualTo(202);
         OrgsyncApp.await("the run to list memberships", () -> !clerk.findAll(
                 getRequestedFor(urlPathEqualTo("/v1/organizations/org_listed/memberships"))).isEmpty(), java.time.Duration.ofSeconds(10));
         ObjectNode born = org("org_born_mid_run", "Born mid-run", System.currentTimeMillis());
         webhook("organization.created", born, "msg_born");
         webhook("organizationMembership.created", member("orgmem_born", born, "user_born", System.currentTimeMillis()), "msg_born_m");
 
-        OrgsyncApp.Reply reply = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
-        assertThat(reply.json().path("deleted").asInt()).isZero();
+        com.fasterxml.jackson.databind.JsonNode run = awaitRun(started.json().path("run_id").asLong());
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        assertThat(run.path("progress").path("deleted").asInt()).isZero();
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_born_mid_run'")).containsEntry("status", "active");
         assertThat(app.row("SELECT status FROM organization_members WHERE id = 'orgmem_born'")).containsEntry("status", "active");
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_listed'")).containsEntry("status", "active");
@@ -183,17 +200,17 @@ class ClerkReconcileTest {
         organizations(0, page(4, a, b));
         organizations(2, page(3, org("org_d", "D", 1_000)));
         memberships("org_d", page());
-        OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
-        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
-        assertThat(reply.json().path("deleted").asInt()).isZero();
+        com.fasterxml.jackson.databind.JsonNode first = reconcile();
+        assertThat(first.path("status").asText()).as(first.toString()).isEqualTo("succeeded");
+        assertThat(first.path("progress").path("deleted").asInt()).isZero();
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_c'")).containsEntry("status", "active");
 
         // a listing that looks complete, but org_c's own GET says it is there: never tombstoned on a page's word
         organizations(0, page(3, a, b));
         organizations(2, page(3, org("org_d", "D", 1_000)));
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations/org_c")).willReturn(okJson(c.toString())));
-        OrgsyncApp.Reply second = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
-        assertThat(second.json().path("deleted").asInt()).as(second.raw()).isZero();
+        com.fasterxml.jackson.databind.JsonNode second = reconcile();
+        assertThat(second.path("progress").path("deleted").asInt()).as(second.toString()).isZero();
         assertThat(app.row("SELECT status FROM organizations WHERE id = 'org_c'")).containsEntry("status", "active");
     }
 
@@ -201,14 +218,14 @@ class ClerkReconcileTest {
     void aRunThatKeepsFailingStopsWithoutTombstoningAnything() {
         webhook("organization.created", org("org_a", "A", 1_000), "msg_a");
         clerk.stubFor(get(urlPathEqualTo("/v1/organizations")).willReturn(aResponse().withStatus(500)));
-        OrgsyncApp.Reply reply = app.admin("POST", "/admin/clerk/reconcile", TOKEN);
-        assertThat(reply.status()).isEqualTo(502);
-        assertThat(reply.json().path("complete").asBoolean()).isFalse();
-        assertThat(reply.json().path("errors").asInt()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode run = reconcile();
+        assertThat(run.path("status").asText()).isEqualTo("failed");
+        assertThat(run.path("progress").path("complete").asBoolean()).isFalse();
+        assertThat(run.path("progress").path("errors").asInt()).isEqualTo(1);
         assertThat(app.row("SELECT status FROM organizations")).containsEntry("status", "active");
         // the page was retried before the run gave up
         assertThat(clerk.findAll(getRequestedFor(urlPathEqualTo("/v1/organizations"))).size()).isGreaterThan(1);
-        assertThat(reply.raw()).doesNotContain(KEY);
+        assertThat(run.toString()).doesNotContain(KEY);
     }
 
     @Test
