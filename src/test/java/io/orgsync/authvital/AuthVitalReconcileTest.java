@@ -244,6 +244,8 @@ class AuthVitalReconcileTest {
         authVitalNow(app.jwks);
         long rows = app.writtenRows();
         long outbox = app.count("orgsync_outbox");
+        // a run an instance left behind when it stopped mid-run (its lock went with it)
+        app.rows("INSERT INTO orgsync_reconcile_runs (source, dry_run, trigger) VALUES ('authvital', false, 'admin') RETURNING id");
 
         OrgsyncApp.Reply started = app.admin("POST", "/admin/authvital/reconcile?dry_run=true", ADMIN);
         assertThat(started.status()).as(started.raw()).isEqualTo(202);
@@ -257,6 +259,8 @@ class AuthVitalReconcileTest {
                  "sso_provider": {"create": [], "update": [{"id": "GOOGLE", "fields": ["client_id", "domains", "is_enabled"]}], "tombstone": []}}"""));
         assertThat(app.writtenRows()).isEqualTo(rows);
         assertThat(app.count("orgsync_outbox")).isEqualTo(outbox);
+        assertThat(app.row("SELECT status, error FROM orgsync_reconcile_runs ORDER BY id LIMIT 1"))
+                .containsEntry("status", "failed").containsEntry("error", "The instance running it stopped before it ended");
         assertThat(app.count("orgsync_events WHERE channel = 'reconcile'")).isZero();
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + app.managementPort + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
