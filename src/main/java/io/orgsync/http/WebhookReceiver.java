@@ -110,6 +110,18 @@ public class WebhookReceiver<V> {
         exchange.setVariable("eventId", event.get("event_id").textValue());
         exchange.setVariable("eventType", event.get("type").textValue());
         exchange.setVariable("events", events);
+        // it was verified before it was spooled: what a quarantine needs if the database refuses it now
+        exchange.setVariable("rawBody", event.path("raw_body").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        event.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        exchange.setVariable("spooledHeaders", headers);
+        try {
+            exchange.setVariable("receivedAt", Instant.parse(event.path("received_at").asText()));
+        } catch (java.time.format.DateTimeParseException e) {
+            // the time of the quarantine stands in
+        }
+        exchange.setVariable("verified", restore.apply(Json.MAPPER.createObjectNode().put("verified", true)
+                .put("channel", event.path("channel").asText(null)).put("key_id", event.path("key_id").asText(null))));
     }
 
     /**

@@ -44,8 +44,12 @@ class DatabaseOutageTest {
             OrgsyncApp.Reply spooled = app.postSystem(system, Instant.now());
             assertThat(spooled.status()).as(spooled.raw()).isEqualTo(202);
             assertThat(spooled.status("status")).isEqualTo("spooled");
+            // and one whose created_at PostgreSQL will refuse (year 0): valid JSON and schema, so spooled too
+            ObjectNode yearZero = Fixtures.system("tenant.created");
+            ((ObjectNode) yearZero.get("data")).put("tenant_id", "tnt_year0").put("created_at", "0000-01-01T00:00:00Z");
+            assertThat(app.postSystem(yearZero, Instant.now()).status()).isEqualTo(202);
             Path spool = app.workDir.resolve("spool").resolve("authvital");
-            assertThat(jsonFiles(spool)).isEqualTo(1);
+            assertThat(jsonFiles(spool)).isEqualTo(2);
 
             // an authentic event that cannot be applied, while the database is down: still kept (a
             // durable file), answered as it would be, and moved into the quarantine table later
@@ -69,9 +73,13 @@ class DatabaseOutageTest {
                     .containsEntry("channel", "system");
             assertThat(jsonFiles(spool)).isZero();
             OrgsyncApp.await("the quarantine file moved into the table", () -> jsonFilesQuietly(quarantined) == 0
-                    && app.count("orgsync_quarantine") == 1, Duration.ofSeconds(30));
-            assertThat(app.row("SELECT code, event_type, channel FROM orgsync_quarantine"))
-                    .containsEntry("code", "invalid_event").containsEntry("event_type", "tenant.updated").containsEntry("channel", "system");
+                    && app.count("orgsync_quarantine") == 2, Duration.ofSeconds(30));
+            assertThat(app.row("SELECT code, event_type, channel FROM orgsync_quarantine WHERE code = 'invalid_event'"))
+                    .containsEntry("event_type", "tenant.updated").containsEntry("channel", "system");
+            // the spooled event the database refuses is quarantined, not replayed for ever
+            assertThat(app.row("SELECT event_type, channel, reason FROM orgsync_quarantine WHERE code = 'invalid_field'"))
+                    .containsEntry("event_type", "tenant.created").containsEntry("channel", "system");
+            assertThat(app.count("av_organizations WHERE id = 'tnt_year0'")).isZero();
 
             // AuthVital's retry of the sync event now lands
             OrgsyncApp.Reply retry = app.postSync(Fixtures.seed("tenant.updated"));

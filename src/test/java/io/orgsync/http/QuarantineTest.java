@@ -112,6 +112,30 @@ class QuarantineTest {
         assertThat(metrics).containsPattern("orgsync_event_field_warnings_total\\{[^}]*field=\"/data/settings/session_lifetime_minutes\"[^}]*type=\"tenant.updated\"[^}]*} 1\\.0");
     }
 
+    static Stream<org.junit.jupiter.params.provider.Arguments> fieldsOfAnUnexpectedType() {
+        return Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("a name that is a number", (java.util.function.Consumer<ObjectNode>) d -> d.put("name", 42), "/data/name"),
+                org.junit.jupiter.params.provider.Arguments.of("require_mfa as a string", (java.util.function.Consumer<ObjectNode>) d -> ((ObjectNode) d.get("settings")).put("require_mfa", "yes"), "/data/settings/require_mfa"),
+                org.junit.jupiter.params.provider.Arguments.of("session_lifetime_minutes as text", (java.util.function.Consumer<ObjectNode>) d -> ((ObjectNode) d.get("settings")).put("session_lifetime_minutes", "eight hours"), "/data/settings/session_lifetime_minutes"),
+                org.junit.jupiter.params.provider.Arguments.of("session_lifetime_minutes beyond an integer", (java.util.function.Consumer<ObjectNode>) d -> ((ObjectNode) d.get("settings")).put("session_lifetime_minutes", 99999999999L), "/data/settings/session_lifetime_minutes"),
+                org.junit.jupiter.params.provider.Arguments.of("created_at that is not a date", (java.util.function.Consumer<ObjectNode>) d -> d.put("created_at", "last tuesday"), "/data/created_at"),
+                org.junit.jupiter.params.provider.Arguments.of("allowed_email_domains as a string", (java.util.function.Consumer<ObjectNode>) d -> ((ObjectNode) d.get("settings")).put("allowed_email_domains", "test.example"), "/data/settings/allowed_email_domains"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("fieldsOfAnUnexpectedType")
+    void aSignedEventWithAFieldOfAnUnexpectedTypeIsAppliedWithThatFieldNamed(String name, java.util.function.Consumer<ObjectNode> change, String field) {
+        app.truncate();
+        ObjectNode event = created("evt_typed", "tnt_typed");
+        change.accept((ObjectNode) event.get("data"));
+        OrgsyncApp.Reply reply = app.postSync(event);
+        assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
+        assertThat(reply.status("status")).isEqualTo("applied");
+        assertThat(app.row("SELECT slug FROM av_organizations WHERE id = 'tnt_typed'")).containsEntry("slug", "test-corp");
+        assertThat(app.row("SELECT warnings::text AS w FROM orgsync_events").get("w").toString()).contains("\"" + field + "\"");
+        assertThat(app.count("orgsync_quarantine")).isZero();
+    }
+
     @Test
     void aFieldOfAnUnexpectedTypeInANewEntityLeavesItsColumnUnknown() {
         ObjectNode authvital = created("evt_named_42", "tnt_named_42");
