@@ -5,11 +5,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.orgsync.admin.AdminApi;
 import io.orgsync.authvital.AuthVitalEnvelope;
 import io.orgsync.authvital.AuthVitalKeys;
+import io.orgsync.authvital.AuthVitalReconciler;
 import io.orgsync.authvital.AuthVitalVerifier;
 import io.orgsync.authvital.KeyLookup;
-import io.orgsync.admin.AdminApi;
 import io.orgsync.clerk.ClerkEnvelope;
 import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
@@ -17,20 +18,22 @@ import io.orgsync.db.CachedSqlStatements;
 import io.orgsync.db.Database;
 import io.orgsync.db.GroupCommit;
 import io.orgsync.db.GroupCommitComponent;
-import io.orgsync.outbox.FanoutDocuments;
-import io.orgsync.outbox.FanoutRules;
-import io.orgsync.outbox.Outbox;
-import io.orgsync.outbox.OutboxStatus;
-import io.orgsync.outbox.Provisioning;
-import io.orgsync.stripe.StripeBilling;
 import io.orgsync.dev.DevKeys;
 import io.orgsync.files.DurableFiles;
 import io.orgsync.http.EventSchemas;
 import io.orgsync.http.HttpFrontDoor;
 import io.orgsync.http.PortHttpEngine;
-import io.orgsync.http.WebhookReceiver;
+import io.orgsync.http.Quarantine;
 import io.orgsync.http.WebhookGuard;
+import io.orgsync.http.WebhookReceiver;
 import io.orgsync.http.WebhookReplies;
+import io.orgsync.outbox.FanoutDocuments;
+import io.orgsync.outbox.FanoutRules;
+import io.orgsync.outbox.Outbox;
+import io.orgsync.outbox.OutboxStatus;
+import io.orgsync.outbox.Provisioning;
+import io.orgsync.reconcile.ReconcileRuns;
+import io.orgsync.stripe.StripeBilling;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.sql.SqlComponent;
@@ -127,12 +130,12 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         if (!svix.isConfigured()) {
             LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
         }
-        registry.bind("authvitalReconciler", new io.orgsync.authvital.AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
+        registry.bind("authvitalReconciler", new AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
                 prop(context, "orgsync.authvital.admin-token", ""), prop(context, "orgsync.authvital.admin-email", ""),
                 prop(context, "orgsync.authvital.admin-password", "")));
-        registry.bind("reconcileRuns", new io.orgsync.reconcile.ReconcileRuns(context, database.dataSource(), clock));
+        registry.bind("reconcileRuns", new ReconcileRuns(context, database.dataSource(), clock));
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
-        registry.bind("quarantine", new io.orgsync.http.Quarantine(clock));
+        registry.bind("quarantine", new Quarantine(clock));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
 
         int publicPort = Integer.parseInt(prop(context, "camel.server.port", "8080"));
