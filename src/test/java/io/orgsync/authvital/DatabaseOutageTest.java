@@ -60,6 +60,16 @@ class DatabaseOutageTest {
             assertThat(refused.code()).isEqualTo("invalid_event");
             Path quarantined = app.workDir.resolve("spool").resolve("quarantine");
             assertThat(jsonFiles(quarantined)).isEqualTo(1);
+            // and when it cannot be written either (a file where its folder should be): 503, so it is sent again
+            Path aside = Files.move(quarantined, quarantined.resolveSibling("quarantine-aside"));
+            Files.writeString(quarantined, "not a folder");
+            ObjectNode noTenantAgain = Fixtures.system("tenant.suspended");
+            ((ObjectNode) noTenantAgain.get("data")).remove("tenant_id");
+            OrgsyncApp.Reply unkept = app.postSystem(noTenantAgain, Instant.now());
+            assertThat(unkept.status()).as(unkept.raw()).isEqualTo(503);
+            assertThat(unkept.code()).isEqualTo("quarantine_unavailable");
+            Files.delete(quarantined);
+            Files.move(aside, quarantined);
 
             pg = start(dataDir, pgPort);
 
