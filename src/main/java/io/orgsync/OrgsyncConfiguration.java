@@ -32,6 +32,8 @@ import io.orgsync.outbox.FanoutRules;
 import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
+import io.orgsync.ops.AuthVitalKeysHealthCheck;
+import io.orgsync.ops.DatabaseHealthCheck;
 import io.orgsync.reconcile.ReconcileRuns;
 import io.orgsync.stripe.StripeBilling;
 import org.apache.camel.CamelConfiguration;
@@ -116,6 +118,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                     dev || Boolean.parseBoolean(prop(context, "orgsync.authvital.allow-insecure-http", "false")));
             authVitalKeys.load();
             keys = authVitalKeys;
+            registry.bind("authvitalKeysHealth", new AuthVitalKeysHealthCheck(authVitalKeys));
         }
         AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
                 Duration.ofSeconds(Long.parseLong(prop(context, "orgsync.authvital.tolerance-seconds", "300"))));
@@ -136,6 +139,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("reconcileRuns", new ReconcileRuns(context, database.dataSource(), clock));
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("quarantine", new Quarantine(clock));
+        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), Path.of(prop(context, "orgsync.spool.dir", "data/spool"))));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
 
         int publicPort = Integer.parseInt(prop(context, "camel.server.port", "8080"));

@@ -85,6 +85,18 @@ public class AuthVitalKeys implements KeyLookup {
                 + "unknown-kid refetch at most every {} s)", jwksUrl, ttl / 1000, maxStale.toSeconds(), minRefetchInterval.toSeconds());
     }
 
+    private volatile boolean everLoaded;
+
+    /** Whether the key set was ever read (since then an outage is ridden out on the cached set). */
+    public boolean everLoaded() {
+        return everLoaded;
+    }
+
+    /** Where the key set is read from. */
+    public String url() {
+        return jwksUrl;
+    }
+
     /** Fetches the key set now; false (and a warning) when it cannot be read. */
     public boolean load() {
         if (source == null) {
@@ -92,6 +104,7 @@ public class AuthVitalKeys implements KeyLookup {
         }
         try {
             source.get(ANY_KEY, null);
+            everLoaded = true;
             return true;
         } catch (KeySourceException e) {
             LOG.warn("AuthVital JWKS at {} could not be read at start-up: {}; system webhooks are spooled unverified until it can",
@@ -142,6 +155,7 @@ public class AuthVitalKeys implements KeyLookup {
         }
         try {
             List<JWK> keys = source.get(new JWKSelector(usableKey(kid)), null);
+            everLoaded = true; // the set was read (the kid may still be unknown)
             if (keys.isEmpty()) {
                 return null;
             }
