@@ -45,6 +45,16 @@ class HealthTest {
         return new Health(r.statusCode(), Fixtures.MAPPER.readTree(r.body()));
     }
 
+    static void awaitReady(OrgsyncApp app, String what, Duration timeout) {
+        OrgsyncApp.await(what, () -> {
+            try {
+                return health(app, "/observe/health/ready").status() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        }, timeout);
+    }
+
     @Test
     void readyAtOnceAfterStartWithTheBacklogAsDetails() throws Exception {
         try (OrgsyncApp app = OrgsyncApp.start()) {
@@ -80,13 +90,7 @@ class HealthTest {
             assertThat(ready.check("database").path("status").asText()).isEqualTo("DOWN");
             assertThat(health(app, "/observe/health/live").status()).isEqualTo(200);
             pg = EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(pgPort).start();
-            OrgsyncApp.await("ready again", () -> {
-                try {
-                    return health(app, "/observe/health/ready").status() == 200;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(30));
+            awaitReady(app, "ready again", Duration.ofSeconds(30));
         } finally {
             pg.close();
         }
@@ -104,13 +108,7 @@ class HealthTest {
             assertThat(health(app, "/observe/health/live").status()).isEqualTo(200);
             app.publishKeys();
             // read again at most once a refetch interval (the probe never hammers the JWKS host)
-            OrgsyncApp.await("ready once the keys can be read", () -> {
-                try {
-                    return health(app, "/observe/health/ready").status() == 200;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(15));
+            awaitReady(app, "ready once the keys can be read", Duration.ofSeconds(15));
             // once read, an outage of the JWKS host is ridden out on the cached set: still ready
             app.jwks.stubFor(get(urlEqualTo(OrgsyncApp.JWKS_PATH)).willReturn(aResponse().withStatus(500)));
             assertThat(health(app, "/observe/health/ready").status()).isEqualTo(200);
