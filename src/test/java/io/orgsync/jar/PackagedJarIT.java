@@ -87,6 +87,9 @@ class PackagedJarIT {
             assertThat(unsigned.statusCode()).isEqualTo(401);
             String metrics = get("http://localhost:" + management + "/observe/metrics").body();
             assertThat(metrics).contains("orgsync_webhook_accepted");
+            // the JVM's own metrics are bound (camel.metrics.binders)
+            assertThat(metrics).contains("jvm_memory_used_bytes").contains("jvm_gc_pause_seconds").contains("jvm_threads_live_threads")
+                    .contains("process_cpu_usage").contains("process_uptime_seconds");
             assertThat(metrics).containsPattern("orgsync_webhook_rejected_total\\{[^}]*code=\"missing_signature\"[^}]*} 1\\.0");
             assertThat(Files.readString(log)).contains("authvital request rejected: 401 missing_signature");
 
