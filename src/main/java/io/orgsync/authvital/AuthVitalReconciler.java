@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.orgsync.http.CanonicalEvents;
 import io.orgsync.http.Json;
 import io.orgsync.http.WebhookRejection;
+import io.orgsync.outbox.FanoutDocuments;
+import io.orgsync.outbox.Outbox;
 import org.apache.camel.Exchange;
 
 /**
@@ -134,22 +136,9 @@ public class AuthVitalReconciler {
         throw new IllegalStateException("AuthVital's super-admin login set no super_admin_session cookie");
     }
 
-    /** How long a 429's Retry-After asks to wait, in ms (seconds or an HTTP date; 1 s when absent, at most 120 s). */
+    /** How long a 429's Retry-After asks to wait, in ms (Outbox.retryAfterMs reads it): at least 1 s, at most 120 s. */
     public long retryAfterMs(Object header) {
-        String value = header == null ? null : String.valueOf(header).strip();
-        if (value == null || value.isEmpty()) {
-            return 1000;
-        }
-        try {
-            return Math.min(120_000, Math.max(0, Long.parseLong(value) * 1000));
-        } catch (NumberFormatException e) {
-            try {
-                long at = java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
-                return Math.min(120_000, Math.max(0, at - clock.millis()));
-            } catch (java.time.format.DateTimeParseException ignored) {
-                return 1000;
-            }
-        }
+        return Math.min(120_000, Math.max(1000, Outbox.retryAfterMs(header == null ? null : String.valueOf(header))));
     }
 
     /** A failed API call (not 200, not a 404 the caller expects, 429s already waited out): the run fails. */
@@ -355,19 +344,6 @@ public class AuthVitalReconciler {
         exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
     }
 
-    /** Tombstones for mirrored SSO providers not in AuthVital's (complete, unpaged) list. */
-    public void ssoProviderTombstones(Exchange exchange, List<Map<String, Object>> active) throws Exception {
-        Run run = run(exchange);
-        ArrayNode events = Json.MAPPER.createArrayNode();
-        for (Map<String, Object> row : active) {
-            String id = String.valueOf(row.get("id"));
-            if (!run.listedSsoProviders.contains(id)) {
-                tombstone(run, "sso_provider", id, "sso.provider_removed", Json.MAPPER.createObjectNode().put("provider_id", id), null, events);
-            }
-        }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
-    }
-
     /**
      * The mirror's tenants that AuthVital did not list (rows of active-tenants.sql), to be checked one
      * by one (variable candidates, a list of ids). None unless the listing was complete: every page
@@ -410,13 +386,27 @@ public class AuthVitalReconciler {
 
     /** Tombstones for mirrored applications not in AuthVital's (complete, unpaged) list. */
     public void applicationTombstones(Exchange exchange, List<Map<String, Object>> active) throws Exception {
+        unlisted(exchange, active, "application", run(exchange).listedApplications, "application.deleted", "application_id");
+    }
+
+    /** Tombstones for mirrored SSO providers not in AuthVital's (complete, unpaged) list. */
+    public void ssoProviderTombstones(Exchange exchange, List<Map<String, Object>> active) throws Exception {
+        unlisted(exchange, active, "sso_provider", run(exchange).listedSsoProviders, "sso.provider_removed", "provider_id");
+    }
+
+    /** Tombstone events (variable events; null when none or on a dry run) for active rows the listing did not name. */
+    private void unlisted(Exchange exchange, List<Map<String, Object>> active, String kind, Set<String> listed, String type,
+                          String idField) throws Exception {
         Run run = run(exchange);
         ArrayNode events = Json.MAPPER.createArrayNode();
         for (Map<String, Object> row : active) {
             String id = String.valueOf(row.get("id"));
-            if (!run.listedApplications.contains(id)) {
-                ObjectNode data = Json.MAPPER.createObjectNode().put("application_id", id).put("deleted_at", run.startedAt.toString());
-                tombstone(run, "application", id, "application.deleted", data, null, events);
+            if (!listed.contains(id)) {
+                ObjectNode data = Json.MAPPER.createObjectNode().put(idField, id);
+                if (type.endsWith(".deleted")) {
+                    data.put("deleted_at", run.startedAt.toString());
+                }
+                tombstone(run, kind, id, type, data, null, events);
             }
         }
         exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
@@ -539,13 +529,7 @@ public class AuthVitalReconciler {
     }
 
     private static Instant instantOf(Object value) {
-        if (value instanceof java.sql.Timestamp ts) {
-            return ts.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime odt) {
-            return odt.toInstant();
-        }
-        return null;
+        return value == null ? null : FanoutDocuments.instantOf(value);
     }
 
     private static String safeId(String id) {

@@ -92,7 +92,8 @@ public class Outbox {
         return new Classification(false, 0);
     }
 
-    static long retryAfterMs(String header) {
+    /** A Retry-After header (seconds or an HTTP date) in ms, at most an hour; 0 when absent or unreadable. */
+    public static long retryAfterMs(String header) {
         if (header == null || header.isBlank()) {
             return 0;
         }
