@@ -34,6 +34,8 @@ import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
 import io.orgsync.ops.AuthVitalKeysHealthCheck;
 import io.orgsync.ops.DatabaseHealthCheck;
+import io.orgsync.ops.Gauges;
+import io.orgsync.ops.OpsGauges;
 import io.orgsync.reconcile.ReconcileRuns;
 import io.orgsync.stripe.StripeBilling;
 import org.apache.camel.CamelConfiguration;
@@ -83,6 +85,12 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofMillis(Long.parseLong(prop(context, "orgsync.db.socket-timeout-ms", "60000"))),
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")));
         context.addService(database, true, true);
+        io.micrometer.core.instrument.MeterRegistry meters = registry.findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        if (meters != null) {
+            database.bindMetrics(meters);
+        } else {
+            LOG.warn("No Micrometer registry (camel.metrics.enabled is false?): the connection pools publish no metrics");
+        }
         registry.bind("dataSource", database.dataSource());
         registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
         // two pools in the registry: camel-sql no longer picks one by itself
@@ -136,10 +144,14 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("authvitalReconciler", new AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
                 prop(context, "orgsync.authvital.admin-token", ""), prop(context, "orgsync.authvital.admin-email", ""),
                 prop(context, "orgsync.authvital.admin-password", "")));
-        registry.bind("reconcileRuns", new ReconcileRuns(context, database.dataSource(), clock));
+        Gauges gauges = new Gauges(context);
+        registry.bind("reconcileRuns", new ReconcileRuns(gauges, database.dataSource(), clock, java.util.Map.of(
+                "authvital", schedule(context, "orgsync.authvital.reconcile"), "clerk", schedule(context, "orgsync.clerk.reconcile"))));
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("quarantine", new Quarantine(clock));
-        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), Path.of(prop(context, "orgsync.spool.dir", "data/spool"))));
+        Path spool = Path.of(prop(context, "orgsync.spool.dir", "data/spool"));
+        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), spool));
+        registry.bind("opsGauges", new OpsGauges(context, gauges, spool));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
 
         int publicPort = Integer.parseInt(prop(context, "camel.server.port", "8080"));
@@ -154,7 +166,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
 
         // fan-out
         registry.bind("outbox", new Outbox());
-        registry.bind("outboxStatus", new OutboxStatus(context));
+        registry.bind("outboxStatus", new OutboxStatus(context, gauges));
         registry.bind("fanoutDocuments", new FanoutDocuments());
         registry.bind("fanoutRules", new FanoutRules(context));
         S3Client s3 = s3Client(context);
@@ -200,6 +212,11 @@ public class OrgsyncConfiguration implements CamelConfiguration {
             builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    /** A reconciliation's schedule in ms (prefix.enabled, prefix.period-ms), 0 when it is not scheduled. */
+    private static long schedule(CamelContext context, String prefix) {
+        return Boolean.parseBoolean(prop(context, prefix + ".enabled", "false")) ? Long.parseLong(prop(context, prefix + ".period-ms", "3600000")) : 0;
     }
 
     /** A default that a {{key:default}} placeholder cannot hold (braces of its own). */

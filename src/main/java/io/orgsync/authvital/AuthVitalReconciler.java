@@ -433,6 +433,11 @@ public class AuthVitalReconciler {
         return drift;
     }
 
+    /** The drift found in all: the objects created, updated or deleted (for gauge orgsync_reconcile_last_drift). */
+    public long driftTotal(Exchange exchange) {
+        return drift(exchange).stream().mapToLong(d -> ((Number) d.get("n")).longValue()).sum();
+    }
+
     /** How long the run has taken so far, in ms. */
     public long elapsedMs(Exchange exchange) {
         return java.time.Duration.between(run(exchange).startedAt, clock.instant()).toMillis();

@@ -70,6 +70,12 @@ public class ClerkReconciler {
         }
     }
 
+    /** The drift found: objects created, updated or deleted (for gauge orgsync_reconcile_last_drift). */
+    public long driftTotal(Exchange exchange) {
+        Map<String, Integer> counts = exchange.getVariable("run", Run.class).counts;
+        return (long) counts.getOrDefault("created", 0) + counts.getOrDefault("updated", 0) + counts.getOrDefault("deleted", 0);
+    }
+
     /** How long the run has taken so far, in ms. */
     public long elapsedMs(Exchange exchange) {
         return java.time.Duration.between(exchange.getVariable("run", Run.class).startedAt, clock.instant()).toMillis();

@@ -170,6 +170,16 @@ public final class Database implements Service {
         return dataSource;
     }
 
+    /**
+     * Publishes both pools' metrics (HikariCP's Micrometer tracker): {@code hikaricp_connections_active},
+     * {@code _idle}, {@code _pending}, {@code _timeout_total}, {@code hikaricp_connections_acquire_seconds}, …
+     * tagged {@code pool} (orgsync, orgsync-apply).
+     */
+    public void bindMetrics(Object meterRegistry) {
+        dataSource.setMetricRegistry(meterRegistry);
+        applyDataSource.setMetricRegistry(meterRegistry);
+    }
+
     /** The pool of the webhook statements run by group commit: generic plans (see {@link #pool}). */
     public DataSource applyDataSource() {
         return applyDataSource;

@@ -1,5 +1,15 @@
 package io.orgsync.http;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -19,12 +29,22 @@ import org.apache.camel.support.service.ServiceSupport;
  * means ready.</li>
  * <li>413 {@code body_too_large} above {@code orgsync.webhook.max-body-bytes}.</li>
  * </ul>
+ * It also times every answer, from the request's first byte read to its last byte written, as timer
+ * {@code orgsync_webhook_ack_seconds{source, status}} (source: the path's last segment under
+ * /webhooks/, else {@code other}), with buckets at the usual latency objectives for a histogram.
  * The server is {@link PublicHttpServer}, started by this listener once the routes are built and
  * before any route consumer starts, with the gate on its router before it listens; it is stopped
  * with this service, after the routes.
  */
 public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupListener {
 
+    private static final String WEBHOOKS = "/webhooks/";
+    private static final Set<String> KNOWN_SOURCES = Set.of("authvital", "clerk");
+    private static final Duration[] ACK_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+            .map(Duration::ofMillis).toArray(Duration[]::new);
+    private static final MeterRegistry NO_REGISTRY = new SimpleMeterRegistry();
+
+    private final Map<String, Timer> ackTimers = new ConcurrentHashMap<>();
     private final CamelContext context;
     private final int port;
     private final long maxBodyBytes;
@@ -71,6 +91,9 @@ public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupList
             throw new IllegalStateException("The webhook server on port " + port + " made no router to put the start/stop gate on");
         }
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
+            long started = System.nanoTime();
+            rc.addEndHandler(done -> ackTimer(rc.normalizedPath(), rc.response().getStatusCode())
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
             if (isOpen()) {
                 rc.next();
             } else {
@@ -85,6 +108,21 @@ public class HttpFrontDoor extends ServiceSupport implements ExtendedStartupList
                 rc.next();
             }
         });
+    }
+
+    private Timer ackTimer(String path, int status) {
+        String source = path.startsWith(WEBHOOKS) && path.indexOf('/', WEBHOOKS.length()) < 0 && KNOWN_SOURCES.contains(path.substring(WEBHOOKS.length()))
+                ? path.substring(WEBHOOKS.length()) : "other";
+        return ackTimers.computeIfAbsent(source + "|" + status, key -> Timer.builder("orgsync.webhook.ack")
+                .description("Time from a webhook request's arrival to the last byte of its answer")
+                .tags("source", source, "status", Integer.toString(status))
+                .serviceLevelObjectives(ACK_BUCKETS)
+                .register(registry()));
+    }
+
+    private MeterRegistry registry() {
+        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
+        return registry != null ? registry : NO_REGISTRY;
     }
 
     private static void answer(RoutingContext rc, int status, String code, String message) {

@@ -1,15 +1,11 @@
 package io.orgsync.ops;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -47,9 +43,7 @@ public class DatabaseHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        for (String folder : List.of("authvital", "authvital-unverified", "quarantine")) {
-            builder.detail("spool_" + folder.replace('-', '_') + "_files", files(spool.resolve(folder)));
-        }
+        OpsGauges.spoolFiles(spool).forEach((folder, files) -> builder.detail("spool_" + folder.replace('-', '_') + "_files", files));
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.setQueryTimeout(2);
             try (ResultSet rs = s.executeQuery(SNAPSHOT)) {
@@ -63,17 +57,6 @@ public class DatabaseHealthCheck extends AbstractHealthCheck {
         } catch (SQLException e) {
             builder.message("PostgreSQL cannot be reached: " + e.getMessage());
             builder.down();
-        }
-    }
-
-    private static long files(Path folder) {
-        if (!Files.isDirectory(folder)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).count();
-        } catch (IOException e) {
-            return -1;
         }
     }
 }

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.orgsync.ops.Gauges;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.model.ModelCamelContext;
@@ -17,22 +17,26 @@ import org.apache.camel.model.RouteDefinition;
  * What the outbox holds, per target, for the metrics and the admin API.
  * <ul>
  * <li>Gauges from the rows of routes/sql/outbox/gauges.sql, which route outbox-gauges runs on a
- * timer: {@code orgsync_outbox_pending}, {@code orgsync_outbox_dead} and {@code orgsync_outbox_held}
- * (pending rows that a dead letter of their tenant holds back), tagged {@code target}.</li>
+ * timer: {@code orgsync_outbox_pending}, {@code orgsync_outbox_dead}, {@code orgsync_outbox_held}
+ * (pending rows that a dead letter of their tenant holds back) and
+ * {@code orgsync_outbox_oldest_pending_age_seconds}, tagged {@code target} (the dispatcher's own rows
+ * as target {@code dispatch}). Every running target has them from the first snapshot on, at 0.</li>
  * <li>{@link #holdTargets()}: the targets whose delivery route {@code deliver-<name>} was made with
  * {@code onDead: hold} (a target added in YAML counts too).</li>
  * </ul>
  */
 public class OutboxStatus {
 
-    private static final String[] KINDS = {"pending", "dead", "held"};
+    private static final String[] KINDS = {"pending", "dead", "held", "oldest_pending_age_seconds"};
     private static final String DELIVERY_ROUTE = "deliver-";
 
     private final CamelContext context;
+    private final Gauges gauges;
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
 
-    public OutboxStatus(CamelContext context) {
+    public OutboxStatus(CamelContext context, Gauges gauges) {
         this.context = context;
+        this.gauges = gauges;
     }
 
     /** A target's on-dead policy, "hold" or "skip": the onDead parameter its delivery route was made with. */
@@ -42,25 +46,38 @@ public class OutboxStatus {
         return policy == null ? "skip" : context.resolvePropertyPlaceholders(policy.toString()).strip();
     }
 
-    /** The targets whose dead letters hold back their tenant's later rows, comma-separated. */
-    public String holdTargets() {
-        return context.getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith(DELIVERY_ROUTE))
-                .map(id -> id.substring(DELIVERY_ROUTE.length())).filter(t -> "hold".equals(onDeadPolicy(t)))
-                .sorted().collect(Collectors.joining(","));
+    /** The running targets (a delivery route deliver-<name>), and the dispatcher. */
+    private List<String> targets() {
+        return Stream.concat(Stream.of("dispatch"), deliveryTargets()).toList();
     }
 
-    /** Takes one snapshot: rows of {target, pending, dead, held}; held counts only for "hold" targets. */
+    private Stream<String> deliveryTargets() {
+        return context.getRoutes().stream().map(Route::getRouteId).filter(id -> id.startsWith(DELIVERY_ROUTE))
+                .map(id -> id.substring(DELIVERY_ROUTE.length()));
+    }
+
+    /** The targets whose dead letters hold back their tenant's later rows, comma-separated. */
+    public String holdTargets() {
+        return deliveryTargets().filter(t -> "hold".equals(onDeadPolicy(t))).sorted().collect(Collectors.joining(","));
+    }
+
+    /** Takes one snapshot: rows of {target, pending, dead, held, oldest_pending_age_seconds}; held counts only for "hold" targets. */
     public void update(List<Map<String, Object>> rows) {
-        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
+        // names: orgsync.outbox.<kind> (Prometheus: orgsync_outbox_<kind>)
         Map<String, Long> snapshot = new java.util.HashMap<>();
+        for (String target : targets()) {
+            for (String kind : KINDS) {
+                gauge(kind, target);
+            }
+        }
         for (Map<String, Object> row : rows) {
             String target = String.valueOf(row.get("target"));
             for (String kind : KINDS) {
-                long value = ((Number) row.get(kind)).longValue();
+                long value = Math.round(((Number) row.get(kind)).doubleValue());
                 if (kind.equals("held") && !"hold".equals(onDeadPolicy(target))) {
                     value = 0;
                 }
-                gauge(registry, kind, target);
+                gauge(kind, target);
                 snapshot.put(kind + "|" + target, value);
             }
         }
@@ -68,14 +85,9 @@ public class OutboxStatus {
         values.forEach((key, gauge) -> gauge.set(snapshot.getOrDefault(key, 0L)));
     }
 
-    private AtomicLong gauge(MeterRegistry registry, String kind, String target) {
-        return values.computeIfAbsent(kind + "|" + target, k -> {
-            AtomicLong value = new AtomicLong();
-            if (registry != null) {
-                Gauge.builder("orgsync.outbox." + kind, value, AtomicLong::get).tag("target", target)
-                        .description("Outbox rows of the target: " + kind).register(registry);
-            }
-            return value;
-        });
+    private void gauge(String kind, String target) {
+        values.computeIfAbsent(kind + "|" + target, k -> gauges.of("orgsync.outbox." + kind,
+                kind.endsWith("seconds") ? "How long the target's oldest pending outbox row has waited, in seconds"
+                        : "Outbox rows of the target: " + kind, "target", target));
     }
 }

@@ -11,10 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.orgsync.http.WebhookRejection;
-import org.apache.camel.CamelContext;
+import io.orgsync.ops.Gauges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * Bean {@code reconcileRuns}: at most one reconciliation run per source across every instance, by a
  * PostgreSQL advisory lock held on a connection of its own for the length of the run (released at
  * its end, or by PostgreSQL when the instance dies), and the gauges of the last successful run:
- * {@code orgsync_reconcile_last_success_seconds} (epoch seconds) and
- * {@code orgsync_reconcile_last_duration_seconds}, per source.
+ * {@code orgsync_reconcile_last_success_seconds} (epoch seconds, 0: never),
+ * {@code orgsync_reconcile_last_duration_seconds}, {@code orgsync_reconcile_last_drift} and the
+ * schedule, {@code orgsync_reconcile_period_seconds} (0: on request only), per source.
  */
 public class ReconcileRuns {
 
@@ -32,14 +31,21 @@ public class ReconcileRuns {
     private final DataSource dataSource;
     private final Clock clock;
     private final Map<String, Connection> held = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> lastDurationMs = new ConcurrentHashMap<>();
-    private final CamelContext context;
+    private final Gauges gauges;
 
-    public ReconcileRuns(CamelContext context, DataSource dataSource, Clock clock) {
-        this.context = context;
+    /** periodsMs: each source's schedule, 0 when it runs on request only (gauge orgsync_reconcile_period_seconds). */
+    public ReconcileRuns(Gauges gauges, DataSource dataSource, Clock clock, Map<String, Long> periodsMs) {
+        this.gauges = gauges;
         this.dataSource = dataSource;
         this.clock = clock;
+        periodsMs.forEach((source, periodMs) -> {
+            // every gauge exists from the start: a last success of 0 is "never"
+            gauges.of("orgsync.reconcile.period.seconds", "The reconciliation schedule's period, 0 when it is not scheduled",
+                    0.001, "source", source).set(periodMs);
+            lastSuccess(source);
+            lastDuration(source);
+            lastDrift(source);
+        });
     }
 
     /** Takes the source's run lock, or answers 409 {@code already_running}. */
@@ -72,23 +78,27 @@ public class ReconcileRuns {
         }
     }
 
-    /** Records a successful run, of this duration, for the gauges. */
-    public void succeeded(String source, long durationMs) {
-        gauge(lastSuccess, "orgsync.reconcile.last.success.seconds", source).set(clock.instant().getEpochSecond());
-        gauge(lastDurationMs, "orgsync.reconcile.last.duration.seconds", source).set(durationMs);
+    /** Records a successful run, of this duration, that found this much drift, for the gauges. */
+    public void succeeded(String source, long durationMs, long drift) {
+        lastSuccess(source).set(clock.instant().getEpochSecond());
+        lastDuration(source).set(durationMs);
+        lastDrift(source).set(drift);
     }
 
-    private AtomicLong gauge(Map<String, AtomicLong> values, String name, String source) {
-        return values.computeIfAbsent(source, s -> {
-            AtomicLong value = new AtomicLong();
-            boolean millis = name.contains("duration");
-            MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
-            if (registry != null) {
-                Gauge.builder(name, value, v -> millis ? v.get() / 1000.0 : v.get()).tag("source", s).register(registry);
-            }
-            return value;
-        });
+    private AtomicLong lastSuccess(String source) {
+        return gauges.of("orgsync.reconcile.last.success.seconds", "When the last successful run ended, epoch seconds (0: never)",
+                "source", source);
     }
+
+    private AtomicLong lastDuration(String source) {
+        return gauges.of("orgsync.reconcile.last.duration.seconds", "How long the last successful run took", 0.001, "source", source);
+    }
+
+    private AtomicLong lastDrift(String source) {
+        return gauges.of("orgsync.reconcile.last.drift", "Objects the last successful run found out of step (created, updated or deleted)",
+                "source", source);
+    }
+
 
     private static void unlock(String source, Connection connection) {
         try (connection; PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {

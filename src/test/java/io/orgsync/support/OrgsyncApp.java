@@ -86,7 +86,7 @@ public final class OrgsyncApp implements AutoCloseable {
         main.addOverrideProperty("orgsync.audit.dir", workDir.resolve("audit").toString());
         main.addOverrideProperty("orgsync.provisioning.dir", workDir.resolve("tenants").toString());
         main.addOverrideProperty("orgsync.outbox.poll-ms", "100");
-        main.addOverrideProperty("orgsync.outbox.gauges-period-ms", "500");
+        main.addOverrideProperty("orgsync.metrics.gauges-period-ms", "500");
         overrides.forEach(main::addOverrideProperty);
     }
 
