@@ -34,6 +34,7 @@ import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
 import io.orgsync.ops.AuthVitalKeysHealthCheck;
 import io.orgsync.ops.DatabaseHealthCheck;
+import io.orgsync.ops.EventMdc;
 import io.orgsync.ops.Gauges;
 import io.orgsync.ops.OpsGauges;
 import io.orgsync.reconcile.ReconcileRuns;
@@ -65,6 +66,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         Registry registry = context.getRegistry();
         Clock clock = Clock.systemUTC();
+        // event_id, source, event_type, target, outbox_id in the MDC of the routes' log lines
+        context.getCamelContextExtension().addLogListener(new EventMdc());
 
         boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
         String httpHost = prop(context, "camel.server.host", "0.0.0.0");

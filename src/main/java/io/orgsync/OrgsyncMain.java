@@ -1,5 +1,6 @@
 package io.orgsync;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 
 import io.orgsync.dev.DevSender;
@@ -19,6 +20,7 @@ public final class OrgsyncMain {
     }
 
     public static void main(String... args) throws Exception {
+        LogSettings.apply(Path.of("application.properties"), System.getenv());
         if (args.length > 0 && "dev-send".equals(args[0])) {
             System.exit(DevSender.run(Arrays.copyOfRange(args, 1, args.length)));
         }

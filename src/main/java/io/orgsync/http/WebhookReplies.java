@@ -3,6 +3,7 @@ package io.orgsync.http;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.orgsync.ops.EventMdc;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -72,14 +73,16 @@ public class WebhookReplies {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String source = exchange.getVariable("source", "webhook", String.class);
         String eventId = exchange.getVariable("eventId", String.class);
-        if (httpStatus == 503 && caught != null && !(caught instanceof WebhookRejection)) {
-            LOG.warn("{} request answered 503 {} event_id={}: {}", source, code, eventId, rootMessage(caught));
-        } else if (httpStatus >= 500 && !(caught instanceof WebhookRejection)) {
-            // the cause goes to the log for the operator, never into the answer
-            LOG.error("{} request failed ({} {}) event_id={}", source, httpStatus, code, eventId, caught);
-        } else {
-            LOG.warn("{} request rejected: {} {} event_id={} ({})", source, httpStatus, code, eventId, message);
-        }
+        EventMdc.around(exchange, () -> {
+            if (httpStatus == 503 && caught != null && !(caught instanceof WebhookRejection)) {
+                LOG.warn("{} request answered 503 {} event_id={}: {}", source, code, eventId, rootMessage(caught));
+            } else if (httpStatus >= 500 && !(caught instanceof WebhookRejection)) {
+                // the cause goes to the log for the operator, never into the answer
+                LOG.error("{} request failed ({} {}) event_id={}", source, httpStatus, code, eventId, caught);
+            } else {
+                LOG.warn("{} request rejected: {} {} event_id={} ({})", source, httpStatus, code, eventId, message);
+            }
+        });
         exchange.setVariable("errorCode", code);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "rejected");

@@ -2,6 +2,7 @@ package io.orgsync.outbox;
 
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.orgsync.ops.EventMdc;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +47,8 @@ public class RetryPolicy {
         exchange.setVariable("retryDelaySeconds", decision.delayMs() / 1000.0);
         exchange.setVariable("errorCategory", decision.category());
         exchange.setVariable("errorMessage", Outbox.describe(failure));
-        LOG.warn("Delivery of {} {} to {} failed (attempt {}): {} -> {}{}", exchange.getVariable("eventType"),
+        EventMdc.around(exchange, () -> LOG.warn("Delivery of {} {} to {} failed (attempt {}): {} -> {}{}", exchange.getVariable("eventType"),
                 exchange.getVariable("eventId"), exchange.getVariable("target"), attempts, Outbox.describe(failure),
-                decision.category(), "pending".equals(decision.status()) ? " retry in " + decision.delayMs() + " ms" : " (dead letter)");
+                decision.category(), "pending".equals(decision.status()) ? " retry in " + decision.delayMs() + " ms" : " (dead letter)"));
     }
 }

@@ -4,17 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.orgsync.support.Fixtures;
+import io.orgsync.support.LogCapture;
 import io.orgsync.support.OrgsyncApp;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,7 +29,7 @@ class AdminApiTest {
 
     static final String TOKEN = "s3cr3t-admin-token-9f8e7d";
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final Capture LOGS = new Capture();
+    static final LogCapture LOGS = new LogCapture();
     static WireMockServer siem;
     static OrgsyncApp app;
 
@@ -143,36 +137,4 @@ class AdminApiTest {
         assertThat(app.admin("GET", "/admin/dead-letters", TOKEN).json()).isEmpty();
     }
 
-    /** Every log line of the application, as written. */
-    static final class Capture extends AbstractAppender {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        Capture() {
-            super("capture", null, null, true, Property.EMPTY_ARRAY);
-        }
-
-        @Override
-        public void append(LogEvent event) {
-            StringBuilder line = new StringBuilder(event.getMessage().getFormattedMessage());
-            for (Throwable t = event.getThrown(); t != null; t = t.getCause()) {
-                line.append(" | ").append(t);
-            }
-            lines.add(line.toString());
-        }
-
-        void attach() {
-            start();
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getRootLogger().addAppender(this, Level.DEBUG, null);
-            context.getConfiguration().getLoggerConfig("io.orgsync").setLevel(Level.DEBUG);
-            context.updateLoggers();
-        }
-
-        void detach() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getRootLogger().removeAppender(getName());
-            context.updateLoggers();
-            stop();
-        }
-    }
 }

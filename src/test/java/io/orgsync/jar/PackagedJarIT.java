@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -136,6 +137,50 @@ class PackagedJarIT {
             assertThat(last.waitFor(45, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    @Test
+    void oneSettingSwitchesTheLogToJsonLinesThatFollowAnEvent() throws Exception {
+        Path work = Files.createTempDirectory("orgsync-jar-json");
+        int port = freePort();
+        Map<String, String> env = new java.util.HashMap<>(environment(work, port, freePort()));
+        env.put("ORGSYNC_LOG_FORMAT", "json");
+        env.put("ORGSYNC_LOG_TRAIL", "INFO");
+        Path log = work.resolve("json.log");
+        Process jar = start(env, log);
+        try {
+            awaitLog(log, "started in", Duration.ofSeconds(60));
+            Process send = new ProcessBuilder("java", "-jar", JAR.toString(), "dev-send",
+                    "--url", "http://localhost:" + port + "/webhooks/authvital", "--key-dir", work.resolve("dev").toString(),
+                    "examples/events/authvital-seed/tenant.created.json").redirectErrorStream(true).start();
+            assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(send.exitValue()).isZero();
+            awaitLog(log, "to archive", Duration.ofSeconds(20));
+        } finally {
+            jar.destroy();
+        }
+        assertThat(jar.waitFor(45, TimeUnit.SECONDS)).isTrue();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            JsonNode json = MAPPER.readTree(line); // every line is one JSON object
+            assertThat(json.isObject()).as(line).isTrue();
+            assertThat(json.has("@timestamp") && json.has("log.level") && json.has("message")).as(line).isTrue();
+            lines.add(json);
+        }
+        assertThat(lines).anySatisfy(l -> assertThat(l.path("message").asText()).contains("started in"));
+        assertThat(lines).anySatisfy(l -> {
+            assertThat(l.path("message").asText()).startsWith("Received authvital tenant.created evt_test001: 200");
+            assertThat(l.path("event_id").asText()).isEqualTo("evt_test001");
+            assertThat(l.path("source").asText()).isEqualTo("authvital");
+            assertThat(l.path("event_type").asText()).isEqualTo("tenant.created");
+        });
+        assertThat(lines).anySatisfy(l -> {
+            assertThat(l.path("message").asText()).startsWith("Delivered tenant.created evt_test001 to archive");
+            assertThat(l.path("target").asText()).isEqualTo("archive");
+            assertThat(l.path("outbox_id").asText()).isNotBlank();
+        });
+    }
+
+    static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     static String plan(String log) throws Exception {
         try (Connection c = DriverManager.getConnection(jdbcUrl(log), "postgres", null);
