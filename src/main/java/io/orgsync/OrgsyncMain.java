@@ -5,6 +5,7 @@ import java.util.Arrays;
 
 import io.orgsync.dev.DevSender;
 import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts orgsync: camel-main with the YAML routes in {@code ./routes} and
@@ -24,7 +25,17 @@ public final class OrgsyncMain {
         if (args.length > 0 && "dev-send".equals(args[0])) {
             System.exit(DevSender.run(Arrays.copyOfRange(args, 1, args.length)));
         }
-        newMain().run(args);
+        try {
+            newMain().run(args);
+        } catch (Exception e) {
+            ConfigurationError error = ConfigurationError.in(e);
+            if (error == null) {
+                throw e;
+            }
+            // one line, no stack trace: the key, what is wrong, the fix
+            LoggerFactory.getLogger(OrgsyncMain.class).error("orgsync cannot start: {}", error.getMessage());
+            System.exit(2);
+        }
     }
 
     /** The application as the jar runs it; tests boot the same thing. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
+import io.orgsync.ConfigurationError;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 
@@ -43,7 +44,7 @@ public class PublicHttpServer extends VertxPlatformHttpServer {
                 probe.setReuseAddress(true);
                 probe.bind(new InetSocketAddress(configuration.getBindHost(), configuration.getBindPort()));
             } catch (IOException e) {
-                throw new IllegalStateException("The webhook port " + configuration.getBindHost() + ":" + configuration.getBindPort()
+                throw new ConfigurationError("camel.server.port", configuration.getBindHost() + ":" + configuration.getBindPort()
                         + " cannot be bound (" + e.getMessage() + "): set ORGSYNC_HTTP_PORT or ORGSYNC_HTTP_HOST");
             }
         }

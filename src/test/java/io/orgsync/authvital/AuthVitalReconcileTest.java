@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuthVitalReconcileTest {
 
-    static final String ADMIN = "admin-token-av-reconcile";
+    static final String ADMIN = "admin-token-av-reconcile-0123456789abcdef";
     static final String SUPER = "super-admin-jwt";
     static final Instant OLD = Instant.parse("2026-11-01T00:00:00Z");
     static final Instant NEW = Instant.parse("2026-11-25T00:00:00Z");

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Reconciliation against WireMock standing in for Clerk's Backend API, several pages, one failing once. */
 class ClerkReconcileTest {
 
-    static final String TOKEN = "admin-token-reconcile";
+    static final String TOKEN = "admin-token-reconcile-0123456789abcdef";
     static final String KEY = "sk_test_clerk_backend";
     WireMockServer clerk;
     OrgsyncApp app;

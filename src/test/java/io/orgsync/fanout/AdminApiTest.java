@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdminApiTest {
 
-    static final String TOKEN = "s3cr3t-admin-token-9f8e7d";
+    static final String TOKEN = "s3cr3t-admin-token-9f8e7d-0123456789abcdef";
     static final Duration WAIT = Duration.ofSeconds(30);
     static final LogCapture LOGS = new LogCapture();
     static WireMockServer siem;

@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FanoutTest {
 
     static final String BUCKET = "orgsync-archive";
-    static final String TOKEN = "admin-token-for-tests-only";
+    static final String TOKEN = "admin-token-for-tests-only-0123456789abcdef";
     static final Duration WAIT = Duration.ofSeconds(30);
 
     static S3Server s3;

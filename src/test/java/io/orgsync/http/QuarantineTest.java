@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QuarantineTest {
 
-    static final String TOKEN = "admin-token-quarantine";
+    static final String TOKEN = "admin-token-quarantine-0123456789abcdef";
 
     String db;
     Path schemas;

@@ -106,7 +106,7 @@ class StartAndStopUnderLoadTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrgsyncApp.start(Map.of(
                             "camel.server.host", "127.0.0.1", "camel.server.port", Integer.toString(taken.getLocalPort()))))
-                    .rootCause().hasMessageContaining("The webhook port 127.0.0.1:" + taken.getLocalPort() + " cannot be bound");
+                    .rootCause().hasMessageContaining("camel.server.port: 127.0.0.1:" + taken.getLocalPort() + " cannot be bound");
         }
     }
 

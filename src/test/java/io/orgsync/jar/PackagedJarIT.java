@@ -180,6 +180,34 @@ class PackagedJarIT {
         });
     }
 
+    @Test
+    void aSettingItCannotRunWithStopsStartUpWithOneLine() throws Exception {
+        Path work = Files.createTempDirectory("orgsync-jar-config");
+        Map<String, String> cases = Map.of(
+                "ORGSYNC_ADMIN_TOKEN", "too-short",
+                "ORGSYNC_MANAGEMENT_PORT", "18080",
+                "AV_HOST", "http://auth.example.com",
+                "ORGSYNC_AUDIT_URL", "https//siem.example.com",
+                "STRIPE_API_KEY", "sk_test_not_a_real_key");
+        Map<String, String> keys = Map.of("ORGSYNC_ADMIN_TOKEN", "orgsync.admin.token", "ORGSYNC_MANAGEMENT_PORT", "camel.management.port",
+                "AV_HOST", "orgsync.authvital.host", "ORGSYNC_AUDIT_URL", "orgsync.audit.url", "STRIPE_API_KEY", "orgsync.stripe.price.");
+        for (Map.Entry<String, String> bad : cases.entrySet()) {
+            Map<String, String> env = new java.util.HashMap<>(environment(work, 18080, freePort()));
+            env.remove("ORGSYNC_DEV_ENABLED"); // production mode: AV_HOST must be https
+            env.put(bad.getKey(), bad.getValue());
+            Path log = work.resolve(bad.getKey() + ".log");
+            Process jar = start(env, log);
+            assertThat(jar.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = Files.readString(log);
+            assertThat(jar.exitValue()).as(output).isEqualTo(2);
+            List<String> errors = output.lines().filter(l -> l.contains("ERROR")).toList();
+            assertThat(errors).as(output).hasSize(1);
+            assertThat(errors.get(0)).contains("orgsync cannot start: " + keys.get(bad.getKey()));
+            assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception")
+                    .doesNotContain("sk_test_not_a_real_key").doesNotContain("Embedded PostgreSQL in");
+        }
+    }
+
     static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     static String plan(String log) throws Exception {
