@@ -66,10 +66,7 @@ public class AdminApi {
      */
     public void quarantineFilters(Exchange exchange) {
         HttpServerRequest request = request(exchange);
-        String source = name(request, "source");
-        if (source != null && !java.util.Set.of("authvital", "clerk").contains(source)) {
-            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital or clerk");
-        }
+        String source = sourceFilter(request);
         String status = name(request, "status");
         if (status != null && !java.util.Set.of("held", "replayed", "discarded", "all").contains(status)) {
             throw WebhookRejection.badRequest("invalid_filter", "\"status\" must be held, replayed, discarded or all");
@@ -80,6 +77,22 @@ public class AdminApi {
         exchange.setVariable("filterStatus", status == null ? "held" : status);
         exchange.setVariable("limit", number(request, "limit", 50, 1, 500));
         exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
+    }
+
+    /** The filters of GET /admin/reconcile/runs into variables: filterSource, limit, offset. */
+    public void runFilters(Exchange exchange) {
+        HttpServerRequest request = request(exchange);
+        exchange.setVariable("filterSource", sourceFilter(request));
+        exchange.setVariable("limit", number(request, "limit", 20, 1, 500));
+        exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
+    }
+
+    private static String sourceFilter(HttpServerRequest request) {
+        String source = name(request, "source");
+        if (source != null && !java.util.Set.of("authvital", "clerk").contains(source)) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital or clerk");
+        }
+        return source;
     }
 
     /** The reason a discard must give: the body {@code {"reason": "…"}}, 1 to 500 characters, or 400. */
@@ -113,6 +126,16 @@ public class AdminApi {
             throw new WebhookRejection(409, "not_held", "This quarantined event was " + row.get("status") + " already");
         }
         return row;
+    }
+
+    /** A dead letter for GET /admin/dead-letters/{id}: its data, headers and attempt errors as JSON. */
+    public java.util.Map<String, Object> deadLetter(java.util.Map<String, Object> row) throws Exception {
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) found(row, "dead letter"));
+        for (String column : new String[] {"data", "headers", "attempt_errors"}) {
+            shown.put(column, shown.get(column) == null ? null : JSON.readTree(String.valueOf(shown.get(column))));
+        }
+        return shown;
     }
 
     /**
@@ -154,6 +177,17 @@ public class AdminApi {
     }
 
     /** A reconciliation run as the admin API shows it: its row, progress and drift report as JSON; 404 when there is none. */
+    /** The rows of run-list.sql, their progress as JSON. */
+    public java.util.List<java.util.Map<String, Object>> runs(java.util.List<java.util.Map<String, Object>> rows) throws Exception {
+        java.util.List<java.util.Map<String, Object>> shown = new java.util.ArrayList<>();
+        for (java.util.Map<String, Object> row : rows) {
+            java.util.Map<String, Object> run = new java.util.LinkedHashMap<>(row);
+            run.put("progress", run.get("progress") == null ? null : JSON.readTree(String.valueOf(run.get("progress"))));
+            shown.add(run);
+        }
+        return shown;
+    }
+
     public java.util.Map<String, Object> run(java.util.Map<String, Object> row) throws Exception {
         java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) found(row, "reconciliation run"));
         shown.put("progress", JSON.readTree(String.valueOf(shown.get("progress"))));

@@ -61,6 +61,33 @@ public class OutboxStatus {
         return deliveryTargets().filter(t -> "hold".equals(onDeadPolicy(t))).sorted().collect(Collectors.joining(","));
     }
 
+    /**
+     * The backlog per target for GET /admin/outbox and the console, from the rows of gauges.sql: every
+     * running target (and the dispatcher) with its on-dead policy, pending, dead, held and the oldest
+     * pending row's age in seconds; held counts only for "hold" targets.
+     */
+    public List<Map<String, Object>> backlog(List<Map<String, Object>> rows) {
+        Map<String, Map<String, Object>> byTarget = new java.util.TreeMap<>();
+        for (String target : targets()) {
+            Map<String, Object> empty = new java.util.LinkedHashMap<>();
+            empty.put("target", target);
+            for (String kind : KINDS) {
+                empty.put(kind, 0L);
+            }
+            byTarget.put(target, empty);
+        }
+        for (Map<String, Object> row : rows) {
+            String target = String.valueOf(row.get("target"));
+            Map<String, Object> entry = byTarget.computeIfAbsent(target, t -> new java.util.LinkedHashMap<>(Map.of("target", t)));
+            for (String kind : KINDS) {
+                entry.put(kind, kind.equals("held") && !"hold".equals(onDeadPolicy(target)) ? 0L
+                        : Math.round(((Number) row.get(kind)).doubleValue()));
+            }
+        }
+        byTarget.forEach((target, entry) -> entry.put("on_dead", target.equals("dispatch") ? null : onDeadPolicy(target)));
+        return new java.util.ArrayList<>(byTarget.values());
+    }
+
     /** Takes one snapshot: rows of {target, pending, dead, held, oldest_pending_age_seconds}; held counts only for "hold" targets. */
     public void update(List<Map<String, Object>> rows) {
         // names: orgsync.outbox.<kind> (Prometheus: orgsync_outbox_<kind>)

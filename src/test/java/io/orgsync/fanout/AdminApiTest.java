@@ -85,6 +85,40 @@ class AdminApiTest {
     }
 
     @Test
+    void oneDeadLetterShowsItsRawBodyHeadersAndEveryAttemptsError() {
+        long id = app.admin("GET", "/admin/dead-letters?event_type=tenant.created", TOKEN).json().get(0).path("id").asLong();
+        OrgsyncApp.Reply one = app.admin("GET", "/admin/dead-letters/" + id, TOKEN);
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.json().path("raw_body").asText()).contains("\"evt_test001\"");
+        assertThat(one.json().path("headers").isObject()).isTrue();
+        assertThat(one.json().path("data").path("tenant_id").asText()).isEqualTo("tnt_test123");
+        assertThat(one.json().path("attempt_errors")).singleElement().satisfies(a -> {
+            assertThat(a.path("attempt").asInt()).isEqualTo(1);
+            assertThat(a.path("category").asText()).isEqualTo("permanent");
+            assertThat(a.path("error").asText()).contains("422");
+        });
+    }
+
+    @Test
+    void theBacklogPerTargetAndTheReconciliationRunsAreListed() {
+        OrgsyncApp.Reply backlog = app.admin("GET", "/admin/outbox", TOKEN);
+        assertThat(backlog.status()).isEqualTo(200);
+        assertThat(backlog.json().findValuesAsText("target")).contains("dispatch", "archive", "audit-sink", "provisioning").doesNotContain("stripe");
+        for (var target : backlog.json()) {
+            if (target.path("target").asText().equals("audit-sink")) {
+                assertThat(target.path("dead").asLong()).isEqualTo(3);
+                assertThat(target.path("on_dead").asText()).isEqualTo("skip");
+                assertThat(target.has("oldest_pending_age_seconds")).isTrue();
+            }
+        }
+        OrgsyncApp.Reply runs = app.admin("GET", "/admin/reconcile/runs?source=clerk", TOKEN);
+        assertThat(runs.status()).isEqualTo(200);
+        assertThat(runs.json().isArray()).isTrue();
+        assertThat(app.admin("GET", "/admin/reconcile/runs?source=okta", TOKEN).code()).isEqualTo("invalid_filter");
+        assertThat(app.admin("GET", "/admin/outbox", "wrong").status()).isEqualTo(401);
+    }
+
+    @Test
     void badFiltersAre400() {
         for (String query : new String[] {"limit=0", "limit=501", "limit=ten", "offset=-1", "from=yesterday",
                 "to=2026-11-20", "target=bad%20name", "event_type=%27%3B--"}) {
