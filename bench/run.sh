@@ -58,7 +58,7 @@ start_jar() {
     ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
     ORGSYNC_ARCHIVE_DIR=$WORK/archive ORGSYNC_AUDIT_DIR=$WORK/audit ORGSYNC_PROVISIONING_DIR=$WORK/tenants \
     ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16} "$@" \
-    java -Xms256m -Xmx256m -XX:+UseSerialGC ${JAVA_OPTS:-} -jar target/orgsync.jar > "$log" 2>&1 &
+    ORGSYNC_JAR=target/orgsync.jar JAVA_OPTS_EXTRA="${JAVA_OPTS:-}" bin/orgsync > "$log" 2>&1 &
   PID=$!
   until grep -q "started in" "$log"; do
     kill -0 $PID 2>/dev/null || { cat "$log"; exit 1; }

@@ -235,10 +235,12 @@ class PackagedJarIT {
     }
 
     Process start(Map<String, String> env, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", JAR.toString()));
+        // as the documentation starts it: bin/orgsync, with its JVM settings
+        List<String> command = new ArrayList<>(List.of("bin/orgsync"));
         ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of("").toAbsolutePath().toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
+        builder.environment().put("ORGSYNC_JAR", JAR.toString());
         return builder.start();
     }
 

@@ -251,7 +251,7 @@ public final class OrgsyncApp implements AutoCloseable {
 
     public void truncate() {
         try (Connection c = DriverManager.getConnection(dbUrl); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE orgsync_quarantine, orgsync_outbox, orgsync_events, organizations, organization_members, av_organizations, av_applications, av_sso_providers, "
+            s.execute("TRUNCATE orgsync_quarantine, orgsync_outbox_attempts, orgsync_outbox, orgsync_events, organizations, organization_members, av_organizations, av_applications, av_sso_providers, "
                     + "av_tenant_app_access, av_organization_audit_logs");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
