@@ -71,6 +71,7 @@ class FanoutTest {
         Map<String, String> p = new HashMap<>(s3.properties(BUCKET));
         p.put("orgsync.stripe.api-key", "sk_test_orgsync");
         p.put("orgsync.stripe.api-base", stripe.baseUrl());
+        p.put("orgsync.stripe.price.starter", "price_starter");
         p.put("orgsync.stripe.price.pro", "price_pro");
         p.put("orgsync.stripe.price.enterprise", "price_enterprise");
         p.put("orgsync.audit.url", siem.baseUrl() + "/audit");
