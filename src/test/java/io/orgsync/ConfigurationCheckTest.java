@@ -108,6 +108,30 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void outsideDevelopmentModeEachLocalFallbackIsAWarning() {
+        io.orgsync.support.LogCapture logs = new io.orgsync.support.LogCapture();
+        logs.attach();
+        try {
+            Map<String, String> p = new HashMap<>(Map.of("orgsync.db.embedded-dir", "data/postgres", "orgsync.archive.dir", "data/archive",
+                    "orgsync.audit.dir", "data/audit"));
+            new ConfigurationCheck(k -> p.getOrDefault(k, "")).warnFallbacks(true);
+            assertThat(logs.events).noneMatch(l -> l.logger().endsWith("ConfigurationCheck"));
+            new ConfigurationCheck(k -> p.getOrDefault(k, "")).warnFallbacks(false);
+            assertThat(logs.events.stream().filter(l -> l.logger().endsWith("ConfigurationCheck")))
+                    .allMatch(l -> l.level().equals("WARN")).extracting(io.orgsync.support.LogCapture.Line::text)
+                    .containsExactly("Not for production: the embedded PostgreSQL under data/postgres (set ORGSYNC_DB_URL)",
+                            "Not for production: the archive in the local folder data/archive (set ORGSYNC_S3_BUCKET)",
+                            "Not for production: the audit log in the local folder data/audit (set ORGSYNC_AUDIT_URL)");
+            logs.events.clear();
+            p.putAll(Map.of("orgsync.db.url", "jdbc:postgresql://db/orgsync", "orgsync.s3.bucket", "b", "orgsync.audit.url", "https://siem.example.com"));
+            new ConfigurationCheck(k -> p.getOrDefault(k, "")).warnFallbacks(false);
+            assertThat(logs.events).noneMatch(l -> l.logger().endsWith("ConfigurationCheck"));
+        } finally {
+            logs.detach();
+        }
+    }
+
+    @Test
     void theErrorIsFoundAmongCausesAndHasNoStackTrace() {
         ConfigurationError e = new ConfigurationError("k", "bad");
         assertThat(ConfigurationError.in(new RuntimeException(new IllegalStateException(e)))).isSameAs(e);
