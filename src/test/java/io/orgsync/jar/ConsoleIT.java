@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The console in a real headless Chromium (Debian's chromium, driven by its chromedriver): with the
  * admin token typed in, it shows the dead letter a failing audit sink produced, with its raw body and
  * its error; once the sink is back, Replay delivers it and the row is gone. A raw body that holds
- * HTML is shown as text, never run. Screenshots: target/console-screenshots/.
+ * HTML is shown as text, never run. A quarantined event is listed, shown and discarded with the
+ * reason typed into the page's prompt. Screenshots: target/console-screenshots/.
  */
 class ConsoleIT {
 
@@ -53,6 +54,15 @@ class ConsoleIT {
             ((ObjectNode) event.get("data")).put("name", HOSTILE);
             assertThat(app.postSync(event).status()).isEqualTo(200);
             OrgsyncApp.await("the dead letter", () -> app.outbox("audit-sink", "dead") == 1, Duration.ofSeconds(30));
+            // an authentic event with no tenant anywhere: refused 400 and quarantined
+            ObjectNode orphan = Fixtures.seed("tenant.updated");
+            orphan.put("id", "evt_orphan1").remove("tenant_id");
+            ((ObjectNode) orphan.get("data")).remove("tenant_id");
+            byte[] body = Fixtures.bytes(orphan);
+            java.util.Map<String, String> headers = new java.util.HashMap<>(app.signer.syncHeaders(body, "evt_orphan1", "tenant.updated",
+                    io.orgsync.support.AuthVitalSigner.now()));
+            assertThat(app.post(body, headers).status()).isEqualTo(400);
+            assertThat(app.count("orgsync_quarantine WHERE status = 'held'")).isEqualTo(1);
 
             browser = chromium();
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
@@ -86,6 +96,24 @@ class ConsoleIT {
             browser.findElement(By.id("dl-refresh")).click();
             wait.until(ExpectedConditions.textToBe(By.cssSelector("#dead-letters tbody tr td"), "None"));
             shot(browser, "4-replayed");
+
+            // the quarantined event: listed, shown, discarded with a reason typed into the prompt
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("quarantine"), "evt_orphan1"));
+            WebElement held = browser.findElement(By.cssSelector("#quarantine tbody tr"));
+            assertThat(held.getText()).contains("tenant.updated").contains("held");
+            held.findElement(By.xpath(".//button[text()='Show']")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-title"), "Quarantined"));
+            assertThat(browser.findElement(By.id("detail-body")).getText()).contains("evt_orphan1");
+            assertThat(browser.findElement(By.id("detail-headers")).getText()).contains("verification");
+            shot(browser, "5-quarantined");
+            browser.findElement(By.cssSelector("#quarantine tbody tr")).findElement(By.xpath(".//button[text()='Discard']")).click();
+            org.openqa.selenium.Alert prompt = wait.until(ExpectedConditions.alertIsPresent());
+            prompt.sendKeys("test data, no tenant");
+            prompt.accept();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Discarded quarantined event"));
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("#quarantine tbody tr td"), "None"));
+            assertThat(app.row("SELECT status, discard_reason FROM orgsync_quarantine"))
+                    .containsEntry("status", "discarded").containsEntry("discard_reason", "test data, no tenant");
             assertThat(app.outbox("audit-sink", "dead")).isZero();
             siem.verify(2, postRequestedFor(urlEqualTo("/audit")));
         } finally {
