@@ -136,7 +136,8 @@ public final class ConfigurationCheck {
             // below
         }
         String shown = value.replaceAll("//[^/@]*@", "//…@"); // never a password in a URL's user part
-        if (scheme == null || (needsHost || scheme.startsWith("jdbc")) && host == null) {
+        // a JDBC URL may name no host (the driver's default, a Unix socket, several hosts): its scheme is enough
+        if (scheme == null || needsHost && host == null) {
             throw new ConfigurationError(key, "'" + shown + "' is not a valid URL; set " + env(key) + " to one such as "
                     + (scheme != null && scheme.startsWith("jdbc") || key.equals("orgsync.db.url") ? "jdbc:postgresql://db.internal:5432/orgsync" : "https://host.example"));
         }

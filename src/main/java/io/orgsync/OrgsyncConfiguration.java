@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.orgsync.admin.AdminApi;
 import io.orgsync.authvital.AuthVitalEnvelope;
 import io.orgsync.authvital.AuthVitalKeys;
@@ -95,112 +96,118 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")));
         context.addService(database, true, true);
         try {
-            io.micrometer.core.instrument.MeterRegistry meters = registry.findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
-            if (meters != null) {
-                database.bindMetrics(meters);
-            } else {
-                LOG.warn("No Micrometer registry (camel.metrics.enabled is false?): the connection pools publish no metrics");
-            }
-            registry.bind("dataSource", database.dataSource());
-            registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
-            // two pools in the registry: camel-sql no longer picks one by itself
-            context.getComponent("sql", SqlComponent.class).setDataSource(database.dataSource());
-            context.getCamelContextExtension().registerEndpointCallback(new CachedSqlStatements());
-            GroupCommit groupCommit = new GroupCommit(context,
-                    Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
-                    number(context, "orgsync.db.group-commit-max-events", "200", Integer.MAX_VALUE).intValue(),
-                    number(context, "orgsync.db.group-commit-timeout-ms", "10000", Long.MAX_VALUE),
-                    number(context, "orgsync.db.group-commit-max-queued", "2000", Integer.MAX_VALUE).intValue());
-            context.addService(groupCommit, true, true);
-            registry.bind("groupCommit", groupCommit);
-            context.addComponent("groupcommit", new GroupCommitComponent(groupCommit, "routes/sql"));
-
-            DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));
-            registry.bind("devKeys", devKeys);
-            if (dev) {
-                LOG.warn("DEVELOPMENT MODE: AuthVital webhooks signed with the development key {} are trusted; never run this in production",
-                        devKeys.keyId());
-            }
-            String avHost = prop(context, "orgsync.authvital.host", "");
-            KeyLookup keys;
-            if (dev && avHost.isBlank()) {
-                // development only: the jar trusts its own key (also published by route dev-jwks). Looked up
-                // in-process: fetching it over HTTP from itself could starve the worker threads under load.
-                keys = devKeys::publicKey;
-            } else {
-                AuthVitalKeys authVitalKeys = new AuthVitalKeys(avHost,
-                        Duration.ofSeconds(number(context, "orgsync.authvital.jwks-cache-seconds", "300", Long.MAX_VALUE)),
-                        Duration.ofSeconds(number(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30", Long.MAX_VALUE)),
-                        Duration.ofMillis(number(context, "orgsync.authvital.jwks-timeout-ms", "3000", Long.MAX_VALUE)),
-                        Duration.ofSeconds(number(context, "orgsync.authvital.jwks-max-stale-seconds", "86400", Long.MAX_VALUE)),
-                        dev || Boolean.parseBoolean(prop(context, "orgsync.authvital.allow-insecure-http", "false")));
-                authVitalKeys.load();
-                keys = authVitalKeys;
-                registry.bind("authvitalKeysHealth", new AuthVitalKeysHealthCheck(authVitalKeys));
-            }
-            AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
-                    Duration.ofSeconds(number(context, "orgsync.authvital.tolerance-seconds", "300", Long.MAX_VALUE)));
-            AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);
-            registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise, AuthVitalVerifier.Verified::restore,
-                    event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()),
-                    headers -> headers.apply("X-Webhook-Signature") != null && headers.apply("X-AuthVital-Signature") == null, clock));
-
-            // Clerk (Svix): 503 when the database is down, Svix retries; nothing to spool
-            SvixVerifier svix = new SvixVerifier(prop(context, "orgsync.clerk.webhook-secret", ""), clock,
-                    Duration.ofSeconds(number(context, "orgsync.clerk.tolerance-seconds", "300", Long.MAX_VALUE)));
-            if (!svix.isConfigured()) {
-                LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
-            }
-            registry.bind("authvitalReconciler", new AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
-                    prop(context, "orgsync.authvital.admin-token", ""), prop(context, "orgsync.authvital.admin-email", ""),
-                    prop(context, "orgsync.authvital.admin-password", "")));
-            Gauges gauges = new Gauges(context);
-            registry.bind("reconcileRuns", new ReconcileRuns(gauges, database.dataSource(), clock, java.util.Map.of(
-                    "authvital", schedule(context, "orgsync.authvital.reconcile"), "clerk", schedule(context, "orgsync.clerk.reconcile"))));
-            registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
-            registry.bind("quarantine", new Quarantine(clock));
-            Path spool = Path.of(prop(context, "orgsync.spool.dir", "data/spool"));
-            registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), spool));
-            registry.bind("opsGauges", new OpsGauges(context, gauges, spool));
-            registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
-
-            int publicPort = number(context, "camel.server.port", "8080", Integer.MAX_VALUE).intValue();
-            HttpFrontDoor frontDoor = new HttpFrontDoor(context, httpHost, publicPort,
-                    number(context, "orgsync.webhook.max-body-bytes", "1048576", Long.MAX_VALUE));
-            context.addService(frontDoor, true, true);
-            context.addStartupListener(frontDoor);
-            registry.bind("durableFiles", new DurableFiles());
-            registry.bind("webhookGuard", new WebhookGuard());
-            registry.bind("webhookReplies", new WebhookReplies());
-            registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
-
-            // fan-out
-            registry.bind("outbox", new Outbox());
-            registry.bind("outboxStatus", new OutboxStatus(context, gauges));
-            registry.bind("fanoutDocuments", new FanoutDocuments());
-            registry.bind("fanoutRules", new FanoutRules(context));
-            S3Client s3 = s3Client(context);
-            if (s3 != null) {
-                registry.bind("s3Client", s3);
-            }
-            registry.bind("provisioning", new Provisioning(prop(context, "orgsync.provisioning.mode", "bucket"),
-                    orElse(prop(context, "orgsync.provisioning.bucket-template", ""), "{prefix}-{slug}-{hash}"),
-                    prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),
-                    s3 != null, !prop(context, "orgsync.s3.bucket", "").isEmpty(),
-                    prop(context, "orgsync.provisioning.dir", "data/tenants")));
-            registry.bind("stripeBilling", new StripeBilling(prop(context, "orgsync.stripe.api-key", ""),
-                    prop(context, "orgsync.stripe.api-base", ""),
-                    plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
-                    prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
-            registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
-            registry.bind("publicHttp", new PortHttpEngine(publicPort));
-            check.warnFallbacks(dev);
-            registry.bind("managementHttp", new PortHttpEngine(number(context, "camel.management.port", "9876", Integer.MAX_VALUE).intValue()));
+            bindBeans(context, registry, clock, dev, httpHost, database, check);
         } catch (Exception e) {
             // a setting found wrong after the database was opened: the embedded PostgreSQL must not outlive this
             database.stop();
             throw e;
         }
+    }
+
+    /** Binds every bean the routes use, on the opened database. */
+    private void bindBeans(CamelContext context, Registry registry, Clock clock, boolean dev, String httpHost, Database database,
+                           ConfigurationCheck check) throws Exception {
+        MeterRegistry meters = registry.findSingleByType(MeterRegistry.class);
+        if (meters != null) {
+            database.bindMetrics(meters);
+        } else {
+            LOG.warn("No Micrometer registry (camel.metrics.enabled is false?): the connection pools publish no metrics");
+        }
+        registry.bind("dataSource", database.dataSource());
+        registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
+        // two pools in the registry: camel-sql no longer picks one by itself
+        context.getComponent("sql", SqlComponent.class).setDataSource(database.dataSource());
+        context.getCamelContextExtension().registerEndpointCallback(new CachedSqlStatements());
+        GroupCommit groupCommit = new GroupCommit(context,
+                Boolean.parseBoolean(prop(context, "orgsync.db.group-commit", "true")),
+                number(context, "orgsync.db.group-commit-max-events", "200", Integer.MAX_VALUE).intValue(),
+                number(context, "orgsync.db.group-commit-timeout-ms", "10000", Long.MAX_VALUE),
+                number(context, "orgsync.db.group-commit-max-queued", "2000", Integer.MAX_VALUE).intValue());
+        context.addService(groupCommit, true, true);
+        registry.bind("groupCommit", groupCommit);
+        context.addComponent("groupcommit", new GroupCommitComponent(groupCommit, "routes/sql"));
+
+        DevKeys devKeys = new DevKeys(Path.of(prop(context, "orgsync.dev.key-dir", "data/dev")));
+        registry.bind("devKeys", devKeys);
+        if (dev) {
+            LOG.warn("DEVELOPMENT MODE: AuthVital webhooks signed with the development key {} are trusted; never run this in production",
+                    devKeys.keyId());
+        }
+        String avHost = prop(context, "orgsync.authvital.host", "");
+        KeyLookup keys;
+        if (dev && avHost.isBlank()) {
+            // development only: the jar trusts its own key (also published by route dev-jwks). Looked up
+            // in-process: fetching it over HTTP from itself could starve the worker threads under load.
+            keys = devKeys::publicKey;
+        } else {
+            AuthVitalKeys authVitalKeys = new AuthVitalKeys(avHost,
+                    Duration.ofSeconds(number(context, "orgsync.authvital.jwks-cache-seconds", "300", Long.MAX_VALUE)),
+                    Duration.ofSeconds(number(context, "orgsync.authvital.jwks-refetch-interval-seconds", "30", Long.MAX_VALUE)),
+                    Duration.ofMillis(number(context, "orgsync.authvital.jwks-timeout-ms", "3000", Long.MAX_VALUE)),
+                    Duration.ofSeconds(number(context, "orgsync.authvital.jwks-max-stale-seconds", "86400", Long.MAX_VALUE)),
+                    dev || Boolean.parseBoolean(prop(context, "orgsync.authvital.allow-insecure-http", "false")));
+            authVitalKeys.load();
+            keys = authVitalKeys;
+            registry.bind("authvitalKeysHealth", new AuthVitalKeysHealthCheck(authVitalKeys));
+        }
+        AuthVitalVerifier verifier = new AuthVitalVerifier(keys, clock,
+                Duration.ofSeconds(number(context, "orgsync.authvital.tolerance-seconds", "300", Long.MAX_VALUE)));
+        AuthVitalEnvelope envelope = new AuthVitalEnvelope(verifier);
+        registry.bind("authvitalWebhook", new WebhookReceiver<>(verifier::verify, envelope::normalise, AuthVitalVerifier.Verified::restore,
+                event -> AuthVitalVerifier.SYSTEM.equals(event.path("channel").asText()),
+                headers -> headers.apply("X-Webhook-Signature") != null && headers.apply("X-AuthVital-Signature") == null, clock));
+
+        // Clerk (Svix): 503 when the database is down, Svix retries; nothing to spool
+        SvixVerifier svix = new SvixVerifier(prop(context, "orgsync.clerk.webhook-secret", ""), clock,
+                Duration.ofSeconds(number(context, "orgsync.clerk.tolerance-seconds", "300", Long.MAX_VALUE)));
+        if (!svix.isConfigured()) {
+            LOG.warn("CLERK_WEBHOOK_SECRET is not set: Clerk webhooks are answered 503 until it is");
+        }
+        registry.bind("authvitalReconciler", new AuthVitalReconciler(clock, prop(context, "orgsync.authvital.host", ""),
+                prop(context, "orgsync.authvital.admin-token", ""), prop(context, "orgsync.authvital.admin-email", ""),
+                prop(context, "orgsync.authvital.admin-password", "")));
+        Gauges gauges = new Gauges(context);
+        registry.bind("reconcileRuns", new ReconcileRuns(gauges, database.dataSource(), clock, java.util.Map.of(
+                "authvital", schedule(context, "orgsync.authvital.reconcile"), "clerk", schedule(context, "orgsync.clerk.reconcile"))));
+        registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
+        registry.bind("quarantine", new Quarantine(clock));
+        Path spool = Path.of(prop(context, "orgsync.spool.dir", "data/spool"));
+        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), spool));
+        registry.bind("opsGauges", new OpsGauges(context, gauges, spool));
+        registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
+
+        int publicPort = number(context, "camel.server.port", "8080", Integer.MAX_VALUE).intValue();
+        HttpFrontDoor frontDoor = new HttpFrontDoor(context, httpHost, publicPort,
+                number(context, "orgsync.webhook.max-body-bytes", "1048576", Long.MAX_VALUE));
+        context.addService(frontDoor, true, true);
+        context.addStartupListener(frontDoor);
+        registry.bind("durableFiles", new DurableFiles());
+        registry.bind("webhookGuard", new WebhookGuard());
+        registry.bind("webhookReplies", new WebhookReplies());
+        registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
+
+        // fan-out
+        registry.bind("outbox", new Outbox());
+        registry.bind("outboxStatus", new OutboxStatus(context, gauges));
+        registry.bind("fanoutDocuments", new FanoutDocuments());
+        registry.bind("fanoutRules", new FanoutRules(context));
+        S3Client s3 = s3Client(context);
+        if (s3 != null) {
+            registry.bind("s3Client", s3);
+        }
+        registry.bind("provisioning", new Provisioning(prop(context, "orgsync.provisioning.mode", "bucket"),
+                orElse(prop(context, "orgsync.provisioning.bucket-template", ""), "{prefix}-{slug}-{hash}"),
+                prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),
+                s3 != null, !prop(context, "orgsync.s3.bucket", "").isEmpty(),
+                prop(context, "orgsync.provisioning.dir", "data/tenants")));
+        registry.bind("stripeBilling", new StripeBilling(prop(context, "orgsync.stripe.api-key", ""),
+                prop(context, "orgsync.stripe.api-base", ""),
+                plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
+                prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
+        registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
+        registry.bind("publicHttp", new PortHttpEngine(publicPort));
+        check.warnFallbacks(dev);
+        registry.bind("managementHttp", new PortHttpEngine(number(context, "camel.management.port", "9876", Integer.MAX_VALUE).intValue()));
     }
 
     /** The S3 client of the archive and of provisioning, when a bucket or an endpoint is configured. */

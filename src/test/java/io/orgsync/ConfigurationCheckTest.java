@@ -42,6 +42,11 @@ class ConfigurationCheckTest {
     void goodSettingsAndTheDefaultsPass() {
         assertThatCode(() -> check(good(), false)).doesNotThrowAnyException();
         assertThatCode(() -> check(Map.of("camel.server.port", "8080", "camel.management.port", "9876"), false)).doesNotThrowAnyException();
+        for (String jdbc : new String[] {"jdbc:postgresql://h1:5432,h2:5432/orgsync?targetServerType=primary", "jdbc:postgresql:orgsync"}) {
+            Map<String, String> p = good();
+            p.put("orgsync.db.url", jdbc);
+            assertThatCode(() -> check(p, false)).as(jdbc).doesNotThrowAnyException();
+        }
     }
 
     @Test
