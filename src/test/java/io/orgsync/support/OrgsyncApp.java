@@ -59,6 +59,9 @@ public final class OrgsyncApp implements AutoCloseable {
 
     private OrgsyncApp(String dbUrl, Map<String, String> overrides) {
         this.dbUrl = dbUrl;
+        // the JWKS stand-in takes its port first: started after the probes below, the kernel could hand
+        // it the port just probed free for orgsync (seen once: "camel.server.port … cannot be bound")
+        jwks.start();
         this.port = freePort();
         int management = freePort();
         while (management == port) {
@@ -70,7 +73,6 @@ public final class OrgsyncApp implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        jwks.start();
         publishKeys();
         main = OrgsyncMain.newMain();
         main.addOverrideProperty("orgsync.db.url", dbUrl);
