@@ -50,13 +50,14 @@ class PackagedImageIT {
         Process orgsync = null;
         Path log = data.resolve("../" + data.getFileName() + ".log").normalize();
         try {
+            String dbUrl = TestDatabase.newDatabaseUrl(); // first: its PostgreSQL takes a free port of its own
             int port = PackagedJarIT.freePort();
             int management = PackagedJarIT.freePort();
             List<String> command = new ArrayList<>(List.of("chroot", "--userspec=10001:10001", root, "env", "-i",
                     "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/opt/orgsync",
                     "ORGSYNC_MANAGEMENT_HOST=0.0.0.0", // as the image sets it (ENV is not applied by chroot)
                     "ORGSYNC_HTTP_PORT=" + port, "ORGSYNC_MANAGEMENT_PORT=" + management,
-                    "ORGSYNC_DB_URL=" + TestDatabase.newDatabaseUrl(),
+                    "ORGSYNC_DB_URL=" + dbUrl,
                     "ORGSYNC_DEV_ENABLED=true", "ORGSYNC_HTTP_HOST=127.0.0.1", "ORGSYNC_LOG_FORMAT=json",
                     "/opt/orgsync/bin/orgsync"));
             orgsync = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
