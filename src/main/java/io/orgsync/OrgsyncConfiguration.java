@@ -172,8 +172,16 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("clerkReconciler", new ClerkReconciler(clock, !prop(context, "orgsync.clerk.secret-key", "").isEmpty()));
         registry.bind("quarantine", new Quarantine(clock));
         Path spool = Path.of(prop(context, "orgsync.spool.dir", "data/spool"));
-        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), spool));
-        registry.bind("opsGauges", new OpsGauges(context, gauges, spool));
+        OpsGauges opsGauges = new OpsGauges(context, gauges, spool);
+        OutboxStatus outboxStatus = new OutboxStatus(context, gauges);
+        registry.bind("opsGauges", opsGauges);
+        registry.bind("outboxStatus", outboxStatus);
+        // readiness details: the gauges' last counts, not counted again at every probe
+        registry.bind("databaseHealth", new DatabaseHealthCheck(database.dataSource(), () -> {
+            java.util.Map<String, Object> details = new java.util.LinkedHashMap<>(outboxStatus.totals());
+            details.putAll(opsGauges.details());
+            return details;
+        }));
         registry.bind("clerkWebhook", new WebhookReceiver<>(svix::verify, new ClerkEnvelope()::normalise, SvixVerifier.Verified::restore, event -> false, headers -> false, clock));
 
         int publicPort = number(context, "camel.server.port", "8080", Integer.MAX_VALUE).intValue();
@@ -188,7 +196,6 @@ public class OrgsyncConfiguration implements CamelConfiguration {
 
         // fan-out
         registry.bind("outbox", new Outbox());
-        registry.bind("outboxStatus", new OutboxStatus(context, gauges));
         registry.bind("fanoutDocuments", new FanoutDocuments());
         registry.bind("fanoutRules", new FanoutRules(context));
         S3Client s3 = s3Client(context);

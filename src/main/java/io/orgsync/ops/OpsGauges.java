@@ -35,6 +35,7 @@ public class OpsGauges {
 
     private final Gauges gauges;
     private final Path spool;
+    private volatile long quarantined;
 
     public OpsGauges(CamelContext context, Gauges gauges, Path spool) {
         this.gauges = gauges;
@@ -68,6 +69,18 @@ public class OpsGauges {
         rows.forEach(row -> held.put(String.valueOf(row.get("source")), ((Number) row.get("held")).longValue()));
         held.forEach((source, n) -> gauges.of("orgsync.quarantine.held",
                 "Quarantined events waiting for a replay or a discard", "source", source).set(n));
+        quarantined = held.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The health details this bean knows: {@code quarantined} (as last counted) and the files waiting
+     * in each spool folder ({@code spool_<folder>_files}, counted now: a folder listing).
+     */
+    public Map<String, Object> details() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("quarantined", quarantined);
+        spoolFiles(spool).forEach((folder, files) -> details.put("spool_" + folder.replace('-', '_') + "_files", files));
+        return details;
     }
 
     /** The JSON files waiting in each spool folder (-1 when a folder cannot be read). */

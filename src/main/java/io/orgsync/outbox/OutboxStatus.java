@@ -88,6 +88,30 @@ public class OutboxStatus {
         return new java.util.ArrayList<>(byTarget.values());
     }
 
+    /**
+     * The last snapshot's totals over the delivery targets (the dispatcher's rows left out), for the
+     * health details: outbox_pending, outbox_dead, outbox_oldest_pending_seconds.
+     */
+    public Map<String, Object> totals() {
+        long pending = 0;
+        long dead = 0;
+        long oldest = 0;
+        for (Map.Entry<String, AtomicLong> e : values.entrySet()) {
+            String[] kindAndTarget = e.getKey().split("\\|", 2);
+            if (kindAndTarget[1].equals("dispatch")) {
+                continue;
+            }
+            long value = e.getValue().get();
+            switch (kindAndTarget[0]) {
+                case "pending" -> pending += value;
+                case "dead" -> dead += value;
+                case "oldest_pending_age_seconds" -> oldest = Math.max(oldest, value);
+                default -> { }
+            }
+        }
+        return Map.of("outbox_pending", pending, "outbox_dead", dead, "outbox_oldest_pending_seconds", oldest);
+    }
+
     /** Takes one snapshot: rows of {target, pending, dead, held, oldest_pending_age_seconds}; held counts only for "hold" targets. */
     public void update(List<Map<String, Object>> rows) {
         // names: orgsync.outbox.<kind> (Prometheus: orgsync_outbox_<kind>)
