@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.orgsync.http.CanonicalEvents;
 import io.orgsync.http.Json;
+import io.orgsync.reconcile.Unlisted;
 import io.orgsync.http.WebhookRejection;
 import io.orgsync.outbox.FanoutDocuments;
 import io.orgsync.outbox.Outbox;
@@ -203,7 +204,7 @@ public class AuthVitalReconciler {
                     "settings", data.path("settings")));
             decide(run, "tenant", id, row, updated, differs, events, "tenant", data, id);
         }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /**
@@ -277,17 +278,13 @@ public class AuthVitalReconciler {
             }
         }
         run.pageDetails.clear();
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /** AuthVital's applications ({@code GET /api/super-admin/applications}, not paged) compared with the mirror. */
     public void applicationChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
         Run run = run(exchange);
-        JsonNode list = readJson(exchange.getVariable("applications", byte[].class));
-        if (!list.isArray()) {
-            throw new IllegalStateException("AuthVital's applications answer is not a list");
-        }
-        run.count("pages", 1);
+        JsonNode list = listAnswer(exchange, run, "applications", "applications");
         Map<String, Map<String, Object>> mirror = byId(current);
         ArrayNode events = Json.MAPPER.createArrayNode();
         for (JsonNode app : list) {
@@ -308,7 +305,7 @@ public class AuthVitalReconciler {
                     "description", data.path("description"), "client_id", data.path("client_id"), "is_active", data.path("is_active")));
             decide(run, "application", id, row, instant(app, "updatedAt"), differs, events, "application", data, null);
         }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /**
@@ -318,11 +315,7 @@ public class AuthVitalReconciler {
      */
     public void ssoProviderChanges(Exchange exchange, List<Map<String, Object>> current) throws Exception {
         Run run = run(exchange);
-        JsonNode list = readJson(exchange.getVariable("ssoProviders", byte[].class));
-        if (!list.isArray()) {
-            throw new IllegalStateException("AuthVital's SSO providers answer is not a list");
-        }
-        run.count("pages", 1);
+        JsonNode list = listAnswer(exchange, run, "ssoProviders", "SSO providers");
         Map<String, Map<String, Object>> mirror = byId(current);
         ArrayNode events = Json.MAPPER.createArrayNode();
         for (JsonNode provider : list) {
@@ -341,7 +334,7 @@ public class AuthVitalReconciler {
                     "client_id", config.path("client_id"), "domains", config.path("domains")));
             decide(run, "sso_provider", key, row, instant(provider, "updatedAt"), differs, events, "sso.provider", data, null);
         }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /**
@@ -358,14 +351,7 @@ public class AuthVitalReconciler {
                             + "): nothing tombstoned this run")));
             return List.of();
         }
-        List<String> candidates = new ArrayList<>();
-        for (Map<String, Object> row : active) {
-            String id = String.valueOf(row.get("id"));
-            if (!run.listedTenants.contains(id)) {
-                candidates.add(id);
-            }
-        }
-        return candidates;
+        return Unlisted.ids(active, run.listedTenants);
     }
 
     /** A candidate's own detail answered 404: AuthVital really has it no more (checked by id, not by a page). */
@@ -381,7 +367,7 @@ public class AuthVitalReconciler {
             ObjectNode data = Json.MAPPER.createObjectNode().put("tenant_id", id).put("deleted_at", run.startedAt.toString());
             tombstone(run, "tenant", id, "tenant.deleted", data, id, events);
         }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /** Tombstones for mirrored applications not in AuthVital's (complete, unpaged) list. */
@@ -409,7 +395,7 @@ public class AuthVitalReconciler {
                 tombstone(run, kind, id, type, data, null, events);
             }
         }
-        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+        setEvents(exchange, run, events);
     }
 
     /** The run's progress as JSON (variable progress), written to its row as it goes. */
@@ -431,6 +417,21 @@ public class AuthVitalReconciler {
             }
         }));
         return drift;
+    }
+
+    /** The events to apply as variable {@code events}: null when there are none, or on a dry run. */
+    private static void setEvents(Exchange exchange, Run run, ArrayNode events) {
+        exchange.setVariable("events", events.isEmpty() || run.dryRun ? null : events.toString());
+    }
+
+    /** An unpaged list answer kept in a variable (one page of the run), or a clear failure when it is not a list. */
+    private static JsonNode listAnswer(Exchange exchange, Run run, String variable, String what) throws Exception {
+        JsonNode list = readJson(exchange.getVariable(variable, byte[].class));
+        if (!list.isArray()) {
+            throw new IllegalStateException("AuthVital's " + what + " answer is not a list");
+        }
+        run.count("pages", 1);
+        return list;
     }
 
     /** The drift found in all: the objects created, updated or deleted (for gauge orgsync_reconcile_last_drift). */

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.orgsync.http.CanonicalEvents;
 import io.orgsync.http.Json;
+import io.orgsync.reconcile.Unlisted;
 import org.apache.camel.Exchange;
 
 /**
@@ -199,14 +200,7 @@ public class ClerkReconciler {
         if (!complete(run, "organization", run.organizations)) {
             return List.of();
         }
-        List<String> candidates = new ArrayList<>();
-        for (Map<String, Object> row : active) {
-            String id = String.valueOf(row.get("id"));
-            if (!run.organizations.contains(id)) {
-                candidates.add(id);
-            }
-        }
-        return candidates;
+        return Unlisted.ids(active, run.organizations);
     }
 
     /** A candidate's own GET /v1/organizations/{id} answered 404: Clerk has it no more. */
