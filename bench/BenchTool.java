@@ -28,7 +28,12 @@ import com.nimbusds.jose.jwk.RSAKey;
  *   generate authvital KEY_FILE OUT_DIR EVENTS TENANTS   signed AuthVital events, both channels, shuffled
  *   generate clerk SECRET OUT_DIR EVENTS TENANTS         Svix-signed Clerk organisation and membership events
  *   check authvital|clerk JDBC_URL OUT_DIR               the database against OUT_DIR/expected.json; prints mismatches
- *   wait JDBC_URL EVENTS TIMEOUT_S [AFTER]                 until the event log holds EVENTS; prints their receive span
+ *   wait JDBC_URL EVENTS TIMEOUT_S [AFTER [TABLE]]         until the event log (or TABLE, with received_at) holds EVENTS;
+ *                                                          prints their receive span
+ *   reference-db JDBC_URL SCHEMA_FILE                      creates the database "reference" beside orgsync's and runs the
+ *                                                          reference receiver's schema in it (which drops and recreates its
+ *                                                          tables); prints the new database's JDBC URL
+ *   check-reference JDBC_URL OUT_DIR…                      check, against the reference receiver's tables
  *   drain JDBC_URL TIMEOUT_S AFTER                         until the outbox has no pending row; prints the fan-out's span
  *   sqlcost JDBC_URL SECONDS                               the apply statement alone, at batch sizes 1 to 64: what a
  *                                                          statement and an event cost PostgreSQL (wall time, backend CPU)
@@ -41,8 +46,11 @@ public class BenchTool {
         switch (args[0]) {
             case "generate" -> generate(args[1], args[2], Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
                     args.length > 6 ? args[6] : "bench");
-            case "check" -> check(args[1], args[2], Arrays.stream(args, 3, args.length).map(Path::of).toList());
-            case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity");
+            case "check" -> check(args[1], args[2], Arrays.stream(args, 3, args.length).map(Path::of).toList(), "orgsync_events");
+            case "check-reference" -> check("authvital", args[1], Arrays.stream(args, 2, args.length).map(Path::of).toList(), "av_webhook_dedupe");
+            case "wait" -> waitFor(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]), args.length > 4 ? args[4] : "-infinity",
+                    args.length > 5 ? args[5] : "orgsync_events");
+            case "reference-db" -> referenceDb(args[1], Path.of(args[2]));
             case "drain" -> drain(args[1], Long.parseLong(args[2]), args[3]);
             case "sqlcost" -> sqlCost(args[1], Double.parseDouble(args[2]));
             case "sizes" -> sizes(args[1]);
@@ -99,8 +107,9 @@ public class BenchTool {
                             expected.put(tenant, Map.of("name", name, "plan", plan));
                         }
                         case "application.created" -> {
-                            data.put("application_id", "app_" + t + "_" + i).put("name", "App " + i).put("client_id", "client_" + t + "_" + i)
-                                    .put("application_type", "web");
+                            data.put("application_id", "app_" + t + "_" + i).put("name", "App " + i).put("slug", "app-" + t + "-" + i)
+                                    .put("description", "Application " + i + " of tenant " + t).put("client_id", "client_" + t + "_" + i)
+                                    .put("application_type", "SPA").put("is_active", true).put("created_at", Instant.ofEpochMilli(base).toString());
                             data.putObject("config").putArray("redirect_uris").add("https://t" + t + ".example/cb");
                         }
                         default -> data.put("provider_id", "sso_" + t + "_" + i).put("provider_type", "okta").put("display_name", "Okta " + i)
@@ -190,12 +199,12 @@ public class BenchTool {
      * it holds, the receive span of those received after {@code after} (a timestamp, "-infinity" for
      * all) and the last receive time, the mark of the next phase.
      */
-    static void waitFor(String url, long events, long timeoutSeconds, String after) throws Exception {
+    static void waitFor(String url, long events, long timeoutSeconds, String after, String table) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
             while (true) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*), extract(epoch FROM max(received_at) FILTER (WHERE received_at > '" + after
-                        + "') - min(received_at) FILTER (WHERE received_at > '" + after + "')), max(received_at) FROM orgsync_events")) {
+                        + "') - min(received_at) FILTER (WHERE received_at > '" + after + "')), max(received_at) FROM " + table)) {
                     rs.next();
                     if (rs.getLong(1) >= events || System.nanoTime() > deadline) {
                         System.out.printf("SPAN %d %.3f %s%n", rs.getLong(1), rs.getDouble(2),
@@ -229,6 +238,22 @@ public class BenchTool {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /** A database for the reference receiver on orgsync's PostgreSQL, its tables made afresh by its own schema file. */
+    static void referenceDb(String url, Path schema) throws Exception {
+        String referenceUrl = url.replaceFirst("/[^/?]+$", "/reference");
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname = 'reference'")) {
+            rs.next();
+            if (rs.getLong(1) == 0) {
+                s.execute("CREATE DATABASE reference");
+            }
+        }
+        try (Connection c = DriverManager.getConnection(referenceUrl, "postgres", null); Statement s = c.createStatement()) {
+            s.execute(Files.readString(schema));
+        }
+        System.out.println(referenceUrl);
     }
 
     /**
@@ -333,7 +358,7 @@ public class BenchTool {
     }
 
     /** Compares the database with the expected state of every phase (each a directory generate wrote). */
-    static void check(String source, String url, List<Path> phases) throws Exception {
+    static void check(String source, String url, List<Path> phases, String eventTable) throws Exception {
         long sent = 0;
         ObjectNode entities = JSON.createObjectNode();
         for (Path phase : phases) {
@@ -343,7 +368,7 @@ public class BenchTool {
         }
         int mismatches = 0;
         try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM orgsync_events")) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + eventTable)) {
                 rs.next();
                 long recorded = rs.getLong(1);
                 if (recorded != sent) {

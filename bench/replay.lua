@@ -1,8 +1,9 @@
 -- wrk script: sends each pre-signed request of the file once, spread over the threads.
--- Usage: wrk -t T -c C -d 600s -s bench/replay.lua http://host:port -- requests.tsv T
+-- Usage: wrk -t T -c C -d 600s -s bench/replay.lua http://host:port -- requests.tsv T [FILLER_PATH MARKER]
 -- Each line of requests.tsv: <path> TAB <header: value|header: value…> TAB <body>.
--- When a thread has sent all of its share it asks for the (cheap) JWKS document until its last
--- answers are in; those extra requests are not counted as events.
+-- When a thread has sent all of its share it asks for a cheap filler document (default: the JWKS,
+-- recognised by '"keys"' in its answer) until its last answers are in; those extra requests are not
+-- counted as events.
 -- Latency percentiles are wrk's, over every request it timed.
 local threads = {}
 local counter = 0
@@ -29,7 +30,8 @@ function init(args)
     end
     i = i + 1
   end
-  extra = wrk.format("GET", "/.well-known/jwks.json")
+  extra = wrk.format("GET", args[3] or "/.well-known/jwks.json")
+  marker = args[4] or '"keys"'
   sent, answered, non2xx = 0, 0, 0
 end
 
@@ -47,7 +49,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if body and body:find('"keys"', 1, true) then
+  if body and body:find(marker, 1, true) then
     return
   end
   answered = answered + 1

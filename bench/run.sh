@@ -13,10 +13,17 @@
 # and 64 events and prints a SQLCOST line each: wall time and PostgreSQL CPU per statement and per event.
 # --sizes S waits S seconds after the run (retention passes, with ORGSYNC_RETENTION_* set) and prints
 # a SIZES line: rows and on-disk size of the event log and the outbox.
+# --reference DIR compares orgsync with the reference receiver in DIR (an Express + node-postgres
+# receiver with its package.json, server.js and schema.sql; docs/throughput.md) in one run, on the same
+# PostgreSQL and the same signed events: both warmed up with --warmup events (default 10,000), then
+# --events (default 20,000) at 32 connections and --events8 (default 8,000) at 8, the phases taking
+# turns; orgsync as shipped, its fan-out drained after each phase and its end-to-end rate counted. Prints
+# one COMPARE line with both figures and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SOURCE=authvital EVENTS=50000 TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP=0 PROFILE= DRAIN=false SQL_COST=false SIZES=
+SOURCE=authvital EVENTS= TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP= PROFILE= DRAIN=false SQL_COST=false SIZES=
+REFERENCE= EVENTS8=8000
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -30,9 +37,20 @@ while [ $# -gt 0 ]; do
     --drain) DRAIN=true; shift ;;
     --sql-cost) SQL_COST=true; shift ;;
     --sizes) SIZES=$2; shift 2 ;;
+    --reference) REFERENCE=$(realpath "$2"); shift 2 ;;
+    --events8) EVENTS8=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+if [ -n "$REFERENCE" ]; then
+  for f in package.json server.js schema.sql; do
+    [ -f "$REFERENCE/$f" ] || { echo "--reference $REFERENCE: no $f there" >&2; exit 2; }
+  done
+  EVENTS=${EVENTS:-20000} WARMUP=${WARMUP:-10000} DRAIN=true
+else
+  EVENTS=${EVENTS:-50000} WARMUP=${WARMUP:-0}
+fi
 
 [ -f target/orgsync.jar ] || mvn -B -q package -DskipTests
 if ! command -v wrk >/dev/null; then
@@ -85,20 +103,94 @@ pg_stats() {
   for p in $(pgrep -f -- "-D $WORK/pg" || true); do echo /proc/$p/stat; for c in $(pgrep -P "$p" || true); do echo /proc/$c/stat; done; done
 }
 
-# send <phase dir> <events expected in the log afterwards> <mark>: sends each request of the phase once
-# with wrk, waits until the event log holds them, and leaves wrk's report in <phase dir>/wrk.txt and
-# "SPAN <recorded> <seconds since mark> <last receive time>" in $SPAN
-send() {
+# send_to <phase dir> <events expected afterwards> <mark> <port> <connections> <JDBC URL> <table> [filler path, marker]:
+# sends each request of the phase once with wrk, waits until <table> holds the events, and leaves wrk's
+# report in <phase dir>/wrk.txt and "SPAN <recorded> <seconds since mark> <last receive time>" in $SPAN
+send_to() {
   local cap=$(( 60 + $2 / 100 ))
   # wrk stops each thread once all its events are answered; the duration is only a safety cap
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d${cap}s --timeout 30s -s bench/replay.lua "http://127.0.0.1:$PORT" -- "$1/requests.tsv" "$THREADS" > "$1/wrk.txt" &
+  wrk -t"$THREADS" -c"$5" -d${cap}s --timeout 30s -s bench/replay.lua "http://127.0.0.1:$4" -- "$1/requests.tsv" "$THREADS" "${@:8}" > "$1/wrk.txt" &
   local wrk_pid=$!
   # wrk always runs its full duration: stop it (SIGINT, it then reports) once every event is recorded
-  SPAN=$(java -cp target/orgsync.jar bench/BenchTool.java wait "$DB_URL" "$2" "$cap" "$3")
+  SPAN=$(java -cp target/orgsync.jar bench/BenchTool.java wait "$6" "$2" "$cap" "$3" "$7")
   sleep 0.5
   kill -INT $wrk_pid 2>/dev/null || true
   wait $wrk_pid || true
 }
+# send <phase dir> <events expected in the event log afterwards> <mark>: send_to orgsync
+send() { send_to "$1" "$2" "$3" "$PORT" "$CONNECTIONS" "$DB_URL" orgsync_events; }
+
+if [ -n "$REFERENCE" ]; then
+  # the reference receiver: a copy of DIR with its packages, its own database on orgsync's PostgreSQL,
+  # trusting orgsync's development key (its JWKS URL is orgsync's)
+  cp -r "$REFERENCE" "$WORK/ref"
+  (cd "$WORK/ref" && rm -rf node_modules && npm ci --no-audit --no-fund --silent > "$WORK/npm.log" 2>&1) || { cat "$WORK/npm.log"; exit 1; }
+  REF_DB=$(java -cp target/orgsync.jar bench/BenchTool.java reference-db "$DB_URL" "$WORK/ref/schema.sql")
+  REF_PORT=$(( MGMT + 1 ))
+  PG_PORT=$(echo "$DB_URL" | sed -E 's#.*localhost:([0-9]+)/.*#\1#')
+  AV=http://127.0.0.1:$PORT
+  (cd "$WORK/ref" && PORT=$REF_PORT DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/reference \
+    AV_HOST="$AV" exec node server.js > "$WORK/reference.log" 2>&1) &
+  REF_PID=$!
+  trap 'kill $PID $REF_PID 2>/dev/null || true; wait $PID $REF_PID 2>/dev/null || true' EXIT
+  until curl -fs "http://127.0.0.1:$REF_PORT/healthz" > /dev/null; do
+    kill -0 $REF_PID 2>/dev/null || { cat "$WORK/reference.log"; exit 1; }
+    sleep 0.1
+  done
+  REF_PID=$(pgrep -P $REF_PID node || echo $REF_PID)
+  field() { grep -o "$2=[0-9.]*" "$1" | head -1 | cut -d= -f2; }
+  # orgsync_phase <name> <events> <tenants> <connections>: generated just before it is sent (signatures
+  # are fresh for 5 minutes), sent to orgsync, then the fan-out drained; sets O_<name> to "eps fanout_eps"
+  TOTAL=0 MARK=-infinity O_PHASES=
+  orgsync_phase() {
+    java -cp target/orgsync.jar bench/BenchTool.java generate authvital "$KEY" "$WORK/o-$1" "$2" "$3" "o$1" > /dev/null
+    TOTAL=$(( TOTAL + $2 )) O_PHASES="$O_PHASES $WORK/o-$1"
+    send_to "$WORK/o-$1" "$TOTAL" "$MARK" "$PORT" "$4" "$DB_URL" orgsync_events
+    local seconds; seconds=$(echo "$SPAN" | awk '{print $3}')
+    local drained; drained=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK")
+    MARK=$(echo "$SPAN" | awk '{print $4}')
+    printf -v "O_$1" '%s' "$(awk -v e="$2" -v s="$seconds" -v d="$(echo "$drained" | awk '{print $3}')" \
+      'BEGIN { printf "%.0f %.0f", e / s, (d > 0 ? e / d : 0) }')"
+    local var="O_$1"
+    echo "orgsync   $1: $(grep '^RESULT' "$WORK/o-$1/wrk.txt") events_per_s,fanout_per_s=${!var// /,}"
+  }
+  # reference_phase <name> <events> <tenants> <connections>: the same on emptied tables; sets R_<name> to "eps"
+  reference_phase() {
+    java -cp target/orgsync.jar bench/BenchTool.java reference-db "$DB_URL" "$WORK/ref/schema.sql" > /dev/null
+    java -cp target/orgsync.jar bench/BenchTool.java generate authvital "$KEY" "$WORK/r-$1" "$2" "$3" "r$1" > /dev/null
+    send_to "$WORK/r-$1" "$2" -infinity "$REF_PORT" "$4" "$REF_DB" av_webhook_dedupe /healthz '"ok":true'
+    printf -v "R_$1" '%s' "$(echo "$SPAN" | awk -v e="$2" '{ printf "%.0f", e / $3 }')"
+    local var="R_$1"
+    echo "reference $1: $(grep '^RESULT' "$WORK/r-$1/wrk.txt") events_per_s=${!var}"
+    REF_MISMATCHES=$(( ${REF_MISMATCHES:-0} + $(java -cp target/orgsync.jar bench/BenchTool.java check-reference "$REF_DB" "$WORK/r-$1" | awk '/^MISMATCHES/ {print $2}') ))
+  }
+  orgsync_phase warm "$WARMUP" "$TENANTS" 32;     reference_phase warm "$WARMUP" "$TENANTS" 32
+  orgsync_phase c32 "$EVENTS" "$TENANTS" 32;      reference_phase c32 "$EVENTS" "$TENANTS" 32
+  orgsync_phase c8 "$EVENTS8" "$TENANTS" 8;       reference_phase c8 "$EVENTS8" "$TENANTS" 8
+  O_MISMATCHES=$(java -cp target/orgsync.jar bench/BenchTool.java check authvital "$DB_URL" $O_PHASES | awk '/^MISMATCHES/ {print $2}')
+  non2xx() { awk '/^RESULT/ { for (i = 1; i <= NF; i++) if ($i ~ /^non2xx=/) { split($i, a, "="); n += a[2] } } END { print n + 0 }' "$@"; }
+  p99() { field "$1" p99_ms; }
+  read -r o32 of32 <<< "$O_c32"; read -r o8 of8 <<< "$O_c8"
+  # orgsync counts at the pace of the slower of receipt and fan-out: it must keep up with what it receives
+  awk -v o32="$o32" -v of32="$of32" -v r32="$R_c32" -v o8="$o8" -v of8="$of8" -v r8="$R_c8" \
+      -v op8="$(p99 "$WORK/o-c8/wrk.txt")" -v rp8="$(p99 "$WORK/r-c8/wrk.txt")" \
+      -v op32="$(p99 "$WORK/o-c32/wrk.txt")" -v rp32="$(p99 "$WORK/r-c32/wrk.txt")" \
+      -v orss="$(( $(awk '/VmHWM/ {print $2}' /proc/$PID/status) / 1024 ))" \
+      -v rrss="$(( $(awk '/VmHWM/ {print $2}' /proc/$REF_PID/status) / 1024 ))" \
+      -v ready="$READY_MS" -v onon="$(non2xx "$WORK"/o-*/wrk.txt)" -v rnon="$(non2xx "$WORK"/r-*/wrk.txt)" \
+      -v omis="$O_MISMATCHES" -v rmis="$REF_MISMATCHES" '
+    function min(a, b) { return a < b ? a : b }
+    BEGIN {
+      k32 = min(o32, of32); k8 = min(o8, of8)
+      printf "COMPARE events_per_s_32: orgsync=%d (received %d, fanned out %d) reference=%d ratio=%.2f", k32, o32, of32, r32, k32 / r32
+      printf " | events_per_s_8: orgsync=%d reference=%d ratio=%.2f", k8, r8, k8 / r8
+      printf " | p99_ms_8: orgsync=%.1f reference=%.1f ratio=%.2f", op8, rp8, op8 / rp8
+      printf " | p99_ms_32: orgsync=%.1f reference=%.1f", op32, rp32
+      printf " | peak_rss_mib: orgsync=%d reference=%d | orgsync_ready_ms=%d", orss, rrss, ready
+      printf " | non2xx: orgsync=%d reference=%d | mismatches: orgsync=%d reference=%d\n", onon, rnon, omis, rmis
+    }'
+  exit 0
+fi
 
 MARK=-infinity
 if [ "$WARMUP" -gt 0 ]; then
