@@ -107,6 +107,7 @@ public class BenchTool {
                             expected.put(tenant, Map.of("name", name, "plan", plan));
                         }
                         case "application.created" -> {
+                            data.putNull("tenant_id"); // applications are global: AuthVital sends tenant_id null
                             data.put("application_id", "app_" + t + "_" + i).put("name", "App " + i).put("slug", "app-" + t + "-" + i)
                                     .put("description", "Application " + i + " of tenant " + t).put("client_id", "client_" + t + "_" + i)
                                     .put("application_type", "SPA").put("is_active", true).put("created_at", Instant.ofEpochMilli(base).toString());

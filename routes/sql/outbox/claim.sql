@@ -2,7 +2,8 @@
 -- as a lease, with the event they deliver. Per order key (the tenant) only the oldest pending row
 -- is ever eligible: two events of one tenant are never in flight to one target at once, a row
 -- waiting for its retry holds back the tenant's later rows, and so does an older event of the
--- tenant not yet dispatched (its rows do not exist yet), so side effects keep event order.
+-- tenant recorded with a 'dispatch' row and not planned yet (an upgrade from a version before V6:
+-- its target rows do not exist yet), so side effects keep event order.
 -- Different tenants proceed in parallel. FOR UPDATE SKIP LOCKED: no row is claimed twice.
 -- A dead letter: with the target's policy (variable onDead, orgsync.target.<name>.on-dead) "hold",
 -- it holds back the tenant's later rows for that target until it is replayed or discarded (a later

@@ -1,7 +1,8 @@
 -- Outbox rows per target for the metrics: pending, dead, pending rows held back by an older dead
 -- letter of their tenant (targets whose on-dead policy is hold), and the age in seconds of the
--- oldest pending row (how long it has waited in the outbox: the backlog's age). The dispatcher's own
--- rows count as target 'dispatch': their age grows when planning stalls. Used by route outbox-gauges.
+-- oldest pending row (how long it has waited in the outbox: the backlog's age). Rows of target
+-- 'dispatch' are events recorded while no routing table had been written (an upgrade from a version
+-- before V6), planned at the next start (bean fanoutRules). Used by route outbox-gauges.
 SELECT o.target,
        count(*) FILTER (WHERE o.status = 'pending') AS pending,
        count(*) FILTER (WHERE o.status = 'dead') AS dead,

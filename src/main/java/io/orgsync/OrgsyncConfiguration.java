@@ -83,6 +83,12 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         check.check(dev, context.getPropertiesComponent()
                 .loadPropertiesAsMap(key -> key.toString().startsWith(STRIPE_PRICE)).keySet().stream()
                 .map(key -> key.toString().substring(STRIPE_PRICE.length())).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+        // opened on a thread of its own while the routes are read and built; the context waits for it
+        // before any route starts
+        MeterRegistry meters = registry.findSingleByType(MeterRegistry.class);
+        if (meters == null) {
+            LOG.warn("No Micrometer registry (camel.metrics.enabled is false?): the connection pools publish no metrics");
+        }
         Database database = Database.open(new Database.Settings(
                 prop(context, "orgsync.db.url", ""),
                 prop(context, "orgsync.db.user", "postgres"),
@@ -93,8 +99,9 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofMillis(number(context, "orgsync.db.connect-timeout-ms", "2000", Long.MAX_VALUE)),
                 Duration.ofMillis(number(context, "orgsync.db.statement-timeout-ms", "30000", Long.MAX_VALUE)),
                 Duration.ofMillis(number(context, "orgsync.db.socket-timeout-ms", "60000", Long.MAX_VALUE)),
-                prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")));
+                prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")), meters);
         context.addService(database, true, true);
+        context.addStartupListener(database);
         try {
             bindBeans(context, registry, clock, dev, httpHost, database, check);
         } catch (Exception e) {
@@ -107,12 +114,6 @@ public class OrgsyncConfiguration implements CamelConfiguration {
     /** Binds every bean the routes use, on the opened database. */
     private void bindBeans(CamelContext context, Registry registry, Clock clock, boolean dev, String httpHost, Database database,
                            ConfigurationCheck check) throws Exception {
-        MeterRegistry meters = registry.findSingleByType(MeterRegistry.class);
-        if (meters != null) {
-            database.bindMetrics(meters);
-        } else {
-            LOG.warn("No Micrometer registry (camel.metrics.enabled is false?): the connection pools publish no metrics");
-        }
         registry.bind("dataSource", database.dataSource());
         registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
         // two pools in the registry: camel-sql no longer picks one by itself
@@ -197,7 +198,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         // fan-out
         registry.bind("outbox", new Outbox());
         registry.bind("fanoutDocuments", new FanoutDocuments());
-        registry.bind("fanoutRules", new FanoutRules(context));
+        // the routing table, written to the database before the first webhook (the outbox trigger applies it)
+        FanoutRules fanoutRules = new FanoutRules(context, database.dataSource());
+        registry.bind("fanoutRules", fanoutRules);
+        context.addStartupListener(fanoutRules);
         S3Client s3 = s3Client(context);
         if (s3 != null) {
             registry.bind("s3Client", s3);

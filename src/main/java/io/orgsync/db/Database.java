@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,7 +19,9 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
+import org.apache.camel.StartupListener;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * orgsync's PostgreSQL: the one named by {@code ORGSYNC_DB_URL}, or, when none is, an embedded
  * PostgreSQL (zonky) under {@code ./data/postgres} with durable settings, so the jar runs with no
- * set-up. The schema migrations (Flyway) run before any route starts. Registered as a Camel
- * service, so it closes after the routes have stopped.
+ * set-up. It is opened, and its schema migrated (Flyway), while the routes are built, and before any
+ * route starts. Registered as a Camel service, so it closes after the routes have stopped.
  */
-public final class Database implements Service {
+public final class Database implements Service, StartupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
@@ -38,18 +41,45 @@ public final class Database implements Service {
                            int poolSize, Duration connectTimeout, Duration statementTimeout, Duration socketTimeout, String migrations) {
     }
 
-    private final EmbeddedPostgres embedded;
-    private final HikariDataSource dataSource;
-    private final HikariDataSource applyDataSource;
+    private final Settings settings;
+    private final Object meterRegistry;
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    private final DataSource awaitedDataSource = new AwaitedDataSource(() -> opened().dataSource);
+    private final DataSource awaitedApplyDataSource = new AwaitedDataSource(() -> opened().applyDataSource);
+    private volatile EmbeddedPostgres embedded;
+    private volatile HikariDataSource dataSource;
+    private volatile HikariDataSource applyDataSource;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource, HikariDataSource applyDataSource) {
-        this.embedded = embedded;
-        this.dataSource = dataSource;
-        this.applyDataSource = applyDataSource;
+    private Database(Settings settings, Object meterRegistry) {
+        this.settings = settings;
+        this.meterRegistry = meterRegistry;
     }
 
-    public static Database open(Settings settings) throws IOException {
-        EmbeddedPostgres embedded = null;
+    /**
+     * Opens the database on a thread of its own and returns at once: the embedded PostgreSQL's start
+     * and the migrations take seconds, in which the routes are read and built. The pools it hands out
+     * wait for the opening; {@link #start()}, which the context runs before any route starts, waits for
+     * it and fails the start with its error. {@code meterRegistry} (may be null): the pools' metrics
+     * (HikariCP's Micrometer tracker: {@code hikaricp_connections_active}, {@code _idle},
+     * {@code _pending}, {@code _timeout_total}, {@code hikaricp_connections_acquire_seconds}, … tagged
+     * {@code pool}: orgsync, orgsync-apply).
+     */
+    public static Database open(Settings settings, Object meterRegistry) {
+        Database database = new Database(settings, meterRegistry);
+        Thread opener = new Thread(() -> {
+            try {
+                database.doOpen();
+                database.opened.complete(null);
+            } catch (Throwable e) {
+                database.opened.completeExceptionally(e);
+            }
+        }, "orgsync-database-open");
+        opener.setDaemon(true);
+        opener.start();
+        return database;
+    }
+
+    private void doOpen() throws IOException {
         String url = settings.url();
         String user = settings.user();
         String password = settings.password();
@@ -60,22 +90,43 @@ public final class Database implements Service {
             password = null;
             LOG.info("Embedded PostgreSQL in {} at {} (user postgres)", settings.embeddedDirectory(), url);
         }
-        HikariDataSource dataSource = new HikariDataSource(pool("orgsync", url, user, password, settings, false));
+        HikariDataSource general = new HikariDataSource(pool("orgsync", url, user, password, settings, false));
         try {
             Flyway.configure()
-                    .dataSource(dataSource)
+                    .dataSource(general)
                     .locations(settings.migrations().split("\\s*,\\s*"))
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
-            dataSource.close();
+            general.close();
             if (embedded != null) {
                 embedded.close();
+                embedded = null;
             }
             throw e;
         }
-        HikariDataSource applyDataSource = new HikariDataSource(pool("orgsync-apply", url, user, password, settings, true));
-        return new Database(embedded, dataSource, applyDataSource);
+        applyDataSource = new HikariDataSource(pool("orgsync-apply", url, user, password, settings, true));
+        dataSource = general;
+    }
+
+    /** This database once opened; the opening's error if it failed. */
+    private Database opened() {
+        try {
+            opened.get();
+            return this;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while the database was being opened", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("The database could not be opened: " + cause.getMessage(), cause);
+        }
     }
 
     /**
@@ -85,9 +136,12 @@ public final class Database implements Service {
      * every run, which costs more than a small batch's execution. The general pool keeps custom plans,
      * which the outbox claims need (a generic plan of a claim joins the whole outbox).
      */
-    private static HikariConfig pool(String name, String url, String user, String password, Settings settings, boolean planOnce) {
+    private HikariConfig pool(String name, String url, String user, String password, Settings settings, boolean planOnce) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(name);
+        if (meterRegistry != null) {
+            config.setMetricRegistry(meterRegistry);
+        }
         config.setJdbcUrl(url);
         config.setUsername(user);
         if (password != null && !password.isEmpty()) {
@@ -166,34 +220,48 @@ public final class Database implements Service {
         }
     }
 
+    /** The general pool (the routes' SQL, the outbox): its connections wait for the opening. */
     public DataSource dataSource() {
-        return dataSource;
-    }
-
-    /**
-     * Publishes both pools' metrics (HikariCP's Micrometer tracker): {@code hikaricp_connections_active},
-     * {@code _idle}, {@code _pending}, {@code _timeout_total}, {@code hikaricp_connections_acquire_seconds}, …
-     * tagged {@code pool} (orgsync, orgsync-apply).
-     */
-    public void bindMetrics(Object meterRegistry) {
-        dataSource.setMetricRegistry(meterRegistry);
-        applyDataSource.setMetricRegistry(meterRegistry);
+        return awaitedDataSource;
     }
 
     /** The pool of the webhook statements run by group commit: generic plans (see {@link #pool}). */
     public DataSource applyDataSource() {
-        return applyDataSource;
+        return awaitedApplyDataSource;
+    }
+
+    /** Nothing: the opening runs on its own thread (see {@link #open}). */
+    @Override
+    public void start() {
+        // the context waits for the opening in onCamelContextStarting, before any route starts
+    }
+
+    /** The context is about to start its routes: they need the database open and migrated. */
+    @Override
+    public void onCamelContextStarting(CamelContext context, boolean alreadyStarted) {
+        opened();
     }
 
     @Override
-    public void start() {
-        // opened eagerly by open(): the schema must exist before the routes start
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        // waited for in onCamelContextStarting
     }
 
     @Override
     public void stop() {
-        applyDataSource.close();
-        dataSource.close();
+        try {
+            opened.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // the opening failed and closed what it had opened
+        }
+        if (applyDataSource != null) {
+            applyDataSource.close();
+        }
+        if (dataSource != null) {
+            dataSource.close();
+        }
         if (embedded != null) {
             try {
                 embedded.close();

@@ -1,74 +1,115 @@
 package io.orgsync.outbox;
 
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.orgsync.http.Json;
+import javax.sql.DataSource;
+
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The fan-out routing table: which targets an event goes to, read from application.properties
- * (the first key that is set):
+ * The fan-out routing table: which targets an event goes to, from the {@code orgsync.fanout.*} keys of
+ * application.properties (for an event, the first key that is set):
  * <ol>
  * <li>{@code orgsync.fanout.ignored} for an event no statement maps (outcome ignored);</li>
  * <li>{@code orgsync.fanout.<source>.<event type>}, e.g. {@code orgsync.fanout.authvital.tenant.created};</li>
  * <li>{@code orgsync.fanout.default}.</li>
  * </ol>
- * A target is the delivery route {@code deliver-<name>} (routes/fanout-engine.camel.yaml, or a
- * file of one's own); one whose route is not there (Stripe without an API key: its route's
- * precondition is false) is left out. Decided once per source, type and outcome.
+ * A target is the delivery route {@code deliver-<name>} (routes/fanout-engine.camel.yaml, or a file of
+ * one's own); one whose route is not there (Stripe without an API key: its route's precondition is
+ * false) is left out.
+ * <p>
+ * The table is applied by PostgreSQL, in the transaction that records an event (the outbox trigger,
+ * db/migration/V6__fanout_rules.sql): this bean writes it to {@code orgsync_fanout_rules} once the routes
+ * are built and before any consumer starts, so before the first webhook is taken, and then plans the
+ * 'dispatch' rows of events recorded while no table had been written yet (an upgrade).
  */
-public class FanoutRules {
+public class FanoutRules implements StartupListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FanoutRules.class);
+    private static final String PREFIX = "orgsync.fanout.";
 
     private final CamelContext context;
-    private final Map<String, String> decided = new ConcurrentHashMap<>();
+    private final DataSource dataSource;
 
-    public FanoutRules(CamelContext context) {
+    public FanoutRules(CamelContext context, DataSource dataSource) {
         this.context = context;
+        this.dataSource = dataSource;
     }
 
-    /** The targets of one recorded event, comma-separated (empty when none). */
-    public String targets(String source, String eventType, String outcome) {
-        return decided.computeIfAbsent(source + "|" + eventType + "|" + outcome, k -> {
-            String rule = "ignored".equals(outcome) ? property("orgsync.fanout.ignored") : null;
-            if (rule == null) {
-                rule = property("orgsync.fanout." + source + "." + eventType);
+    /** Rule ('ignored', 'default', '<source>.<event type>') → its running targets, in the order written. */
+    public Map<String, List<String>> rules() {
+        Map<String, List<String>> rules = new LinkedHashMap<>();
+        TreeSet<String> keys = new TreeSet<>(context.getPropertiesComponent().loadProperties(k -> k.startsWith(PREFIX)).stringPropertyNames());
+        for (String key : keys) {
+            String value = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
+            rules.put(key.substring(PREFIX.length()), Arrays.stream(value.split(",")).map(String::strip)
+                    .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null).distinct().toList());
+        }
+        return rules;
+    }
+
+    /** The routes are built, no consumer has started: the table is written, then older events planned with it. */
+    @Override
+    public void onCamelContextStarted(CamelContext camelContext, boolean alreadyStarted) throws Exception {
+        if (alreadyStarted) {
+            return;
+        }
+        Map<String, List<String>> rules = rules();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement();
+                 PreparedStatement insert = c.prepareStatement("INSERT INTO orgsync_fanout_rules (rule, targets) VALUES (?, ?)")) {
+                // one writer at a time; readers (the trigger) see the old table or the new one, never a mix
+                s.execute("LOCK TABLE orgsync_fanout_rules IN EXCLUSIVE MODE");
+                s.execute("DELETE FROM orgsync_fanout_rules");
+                for (Map.Entry<String, List<String>> rule : rules.entrySet()) {
+                    Array targets = c.createArrayOf("text", rule.getValue().toArray());
+                    insert.setString(1, rule.getKey());
+                    insert.setArray(2, targets);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                int planned = s.executeUpdate(PLAN_DISPATCH_ROWS);
+                c.commit();
+                LOG.info("Fan-out routing table written ({} rules){}", rules.size(),
+                        planned > 0 ? "; " + planned + " events recorded before it now planned with it" : "");
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
             }
-            if (rule == null) {
-                rule = property("orgsync.fanout.default");
-            }
-            return rule == null ? "" : Arrays.stream(rule.split(",")).map(String::strip)
-                    .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null)
-                    .distinct().collect(Collectors.joining(","));
-        });
+        }
     }
 
     /**
-     * The plan of a claim of dispatch rows (the rows claim-dispatch.sql returns: outbox_id, source,
-     * event_type, outcome): {@code [{"id": <dispatch row>, "targets": ["archive", …]}, …]}, the input
-     * of routes/sql/outbox/plan-deliveries.sql.
+     * Pending 'dispatch' rows (events recorded while no routing table existed) become one pending row
+     * per target, chosen as the trigger chooses, in event order; the dispatch rows are then done.
+     * Idempotent: a target row exists once per event (constraint orgsync_outbox_once).
      */
-    public String plans(List<Map<String, Object>> claimed) {
-        ArrayNode plans = Json.MAPPER.createArrayNode();
-        for (Map<String, Object> row : claimed) {
-            ObjectNode plan = plans.addObject();
-            plan.put("id", ((Number) row.get("outbox_id")).longValue());
-            ArrayNode targets = plan.putArray("targets");
-            String chosen = targets(String.valueOf(row.get("source")), String.valueOf(row.get("event_type")),
-                    String.valueOf(row.get("outcome")));
-            if (!chosen.isEmpty()) {
-                Arrays.stream(chosen.split(",")).forEach(targets::add);
-            }
-        }
-        return plans.toString();
-    }
-
-    private String property(String key) {
-        return context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse(null);
-    }
+    static final String PLAN_DISPATCH_ROWS = """
+            WITH planned AS (
+                INSERT INTO orgsync_outbox (event_pk, target, order_key, event_type, occurred_at)
+                SELECT d.event_pk, t.target, d.order_key, d.event_type, d.occurred_at
+                FROM orgsync_outbox d
+                JOIN orgsync_events e ON e.id = d.event_pk
+                CROSS JOIN LATERAL orgsync_fanout_targets(e.source, e.event_type, e.outcome) WITH ORDINALITY AS t(target, k)
+                WHERE d.target = 'dispatch' AND d.status = 'pending'
+                ORDER BY d.id, t.k
+                ON CONFLICT ON CONSTRAINT orgsync_outbox_once DO NOTHING
+                RETURNING 1
+            )
+            UPDATE orgsync_outbox SET status = 'done', done_at = now(), lease_until = NULL
+            WHERE target = 'dispatch' AND status = 'pending'
+            """;
 }

@@ -19,8 +19,8 @@ import org.apache.camel.model.RouteDefinition;
  * <li>Gauges from the rows of routes/sql/outbox/gauges.sql, which route outbox-gauges runs on a
  * timer: {@code orgsync_outbox_pending}, {@code orgsync_outbox_dead}, {@code orgsync_outbox_held}
  * (pending rows that a dead letter of their tenant holds back) and
- * {@code orgsync_outbox_oldest_pending_age_seconds}, tagged {@code target} (the dispatcher's own rows
- * as target {@code dispatch}). Every running target has them from the first snapshot on, at 0.</li>
+ * {@code orgsync_outbox_oldest_pending_age_seconds}, tagged {@code target} (with target {@code dispatch}:
+ * events recorded before a routing table was written, during an upgrade, planned at the next start). Every running target has them from the first snapshot on, at 0.</li>
  * <li>{@link #holdTargets()}: the targets whose delivery route {@code deliver-<name>} was made with
  * {@code onDead: hold} (a target added in YAML counts too).</li>
  * </ul>
@@ -46,7 +46,7 @@ public class OutboxStatus {
         return policy == null ? "skip" : context.resolvePropertyPlaceholders(policy.toString()).strip();
     }
 
-    /** The running targets (a delivery route deliver-<name>), and the dispatcher. */
+    /** The running targets (a delivery route deliver-<name>), and 'dispatch' (events not planned yet: an upgrade). */
     private List<String> targets() {
         return Stream.concat(Stream.of("dispatch"), deliveryTargets()).toList();
     }
@@ -63,7 +63,7 @@ public class OutboxStatus {
 
     /**
      * The backlog per target for GET /admin/outbox and the console, from the rows of gauges.sql: every
-     * running target (and the dispatcher) with its on-dead policy, pending, dead, held and the oldest
+     * running target (and dispatch) with its on-dead policy, pending, dead, held and the oldest
      * pending row's age in seconds; held counts only for "hold" targets.
      */
     public List<Map<String, Object>> backlog(List<Map<String, Object>> rows) {
@@ -89,7 +89,7 @@ public class OutboxStatus {
     }
 
     /**
-     * The last snapshot's totals over the delivery targets (the dispatcher's rows left out), for the
+     * The last snapshot's totals over the delivery targets (dispatch rows left out), for the
      * health details: outbox_pending, outbox_dead, outbox_oldest_pending_seconds.
      */
     public Map<String, Object> totals() {

@@ -177,7 +177,6 @@ class OutboxResilienceTest {
         // a poll every 5 s: one row of a tenant per claim, so tenant a's 30 events would take 30 polls
         // (150 s) without the claims that follow a claim at once
         p.put("orgsync.outbox.poll-ms", "5000");
-        p.put("orgsync.outbox.dispatch-batch-size", "5");
         p.put("orgsync.outbox.max-claims-per-poll", "50");
         OrgsyncApp app = start(TestDatabase.newDatabaseUrl(), p);
         List<String> tenantA = new ArrayList<>();
@@ -209,14 +208,54 @@ class OutboxResilienceTest {
         assertThat(app.row("SELECT o.status, o.error_category FROM orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk "
                 + "WHERE o.target = 'audit-sink' AND e.event_id = 'evt_b3_0'"))
                 .containsEntry("status", "pending").containsEntry("error_category", "retryable");
-        // the dispatcher planned five events per statement (a statement's rows share its done_at)
-        List<Long> perDispatch = app.rows("SELECT count(*) AS n FROM orgsync_outbox WHERE target = 'dispatch' GROUP BY done_at")
-                .stream().map(r -> ((Number) r.get("n")).longValue()).toList();
-        assertThat(perDispatch).allMatch(n -> n <= 5).contains(5L);
-        assertThat(perDispatch.stream().mapToLong(Long::longValue).sum()).isEqualTo(ids.size());
+        // each event's target rows were written with it, in its transaction (the routing table in the
+        // database, applied by the outbox trigger): no dispatch row, and the same transaction time
+        assertThat(app.rows("SELECT id FROM orgsync_outbox WHERE target = 'dispatch'")).isEmpty();
+        assertThat(app.rows("SELECT e.event_id FROM orgsync_events e JOIN orgsync_outbox o ON o.event_pk = e.id "
+                + "GROUP BY e.event_id HAVING count(*) = count(*) FILTER (WHERE o.created_at = e.received_at)")).hasSize(ids.size());
         // a target's claim marked the rows it delivered done together: one statement for several
         List<Long> perDone = app.rows("SELECT count(*) AS n FROM orgsync_outbox WHERE target = 'audit-sink' AND status = 'done' "
                 + "GROUP BY done_at").stream().map(r -> ((Number) r.get("n")).longValue()).toList();
         assertThat(perDone).anyMatch(n -> n > 1);
+    }
+    @Test
+    void theRoutingTableIsWrittenAtStartAndEventsRecordedBeforeItArePlannedWithIt() {
+        siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204)));
+        String db = TestDatabase.newDatabaseUrl();
+        OrgsyncApp first = start(db, properties("200"));
+        // application.properties' routing table, its targets only those running here (no Stripe key)
+        assertThat(first.rows("SELECT rule, array_to_string(targets, ',') AS targets FROM orgsync_fanout_rules ORDER BY rule"))
+                .containsExactly(
+                        Map.of("rule", "authvital.tenant.created", "targets", "archive,audit-sink,provisioning"),
+                        Map.of("rule", "authvital.tenant.deleted", "targets", "archive,audit-sink"),
+                        Map.of("rule", "authvital.tenant.updated", "targets", "archive,audit-sink"),
+                        Map.of("rule", "default", "targets", "archive,audit-sink"),
+                        Map.of("rule", "ignored", "targets", "archive"));
+        assertThat(first.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
+        OrgsyncApp.await("the event delivered", () -> first.outbox("audit-sink", "done") == 1, WAIT);
+        assertThat(first.rows("SELECT target FROM orgsync_outbox ORDER BY id").stream().map(r -> r.get("target")).toList())
+                .containsExactly("archive", "audit-sink", "provisioning");
+
+        // as an instance of an earlier version records an event before any routing table exists: a
+        // dispatch row, which the next start plans with the table it writes
+        first.rows("DELETE FROM orgsync_fanout_rules RETURNING rule");
+        first.rows("INSERT INTO orgsync_events (dedupe_key, source, channel, event_id, event_type, entity_type, entity_id, tenant_id, "
+                + "occurred_at, key_id, outcome, data, headers, raw_body) SELECT dedupe_key || ':older', source, channel, "
+                + "event_id || '_older', 'tenant.updated', entity_type, entity_id, tenant_id, occurred_at + interval '1 second', key_id, "
+                + "outcome, data, headers, raw_body FROM orgsync_events RETURNING id");
+        assertThat(first.row("SELECT target, status FROM orgsync_outbox ORDER BY id DESC LIMIT 1"))
+                .containsEntry("target", "dispatch").containsEntry("status", "pending");
+        first.close();
+        apps.remove(first);
+
+        OrgsyncApp second = start(db, properties("200"));
+        OrgsyncApp.await("the older event delivered", () -> second.outbox("audit-sink", "done") == 2, WAIT);
+        assertThat(second.row("SELECT status FROM orgsync_outbox WHERE target = 'dispatch'")).containsEntry("status", "done");
+        assertThat(second.rows("SELECT o.target FROM orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk "
+                + "WHERE e.event_id LIKE '%_older' AND o.target <> 'dispatch' ORDER BY o.id").stream().map(r -> r.get("target")).toList())
+                .containsExactly("archive", "audit-sink");
+        String older = (String) second.row("SELECT event_id FROM orgsync_events WHERE event_id LIKE '%_older'").get("event_id");
+        assertThat(siem.findAll(postRequestedFor(urlEqualTo("/audit"))).stream().map(r -> r.getHeader("Idempotency-Key")))
+                .contains(older);
     }
 }
