@@ -164,7 +164,7 @@ if [ -n "$REFERENCE" ]; then
     echo "reference $1: $(grep '^RESULT' "$WORK/r-$1/wrk.txt") events_per_s=${!var}"
     REF_MISMATCHES=$(( ${REF_MISMATCHES:-0} + $(java -cp target/orgsync.jar bench/BenchTool.java check-reference "$REF_DB" "$WORK/r-$1" | awk '/^MISMATCHES/ {print $2}') ))
   }
-  orgsync_phase warm "$WARMUP" "$TENANTS" 32;     reference_phase warm "$WARMUP" "$TENANTS" 32
+  if [ "$WARMUP" -gt 0 ]; then orgsync_phase warm "$WARMUP" "$TENANTS" 32; reference_phase warm "$WARMUP" "$TENANTS" 32; fi
   orgsync_phase c32 "$EVENTS" "$TENANTS" 32;      reference_phase c32 "$EVENTS" "$TENANTS" 32
   orgsync_phase c8 "$EVENTS8" "$TENANTS" 8;       reference_phase c8 "$EVENTS8" "$TENANTS" 8
   O_MISMATCHES=$(java -cp target/orgsync.jar bench/BenchTool.java check authvital "$DB_URL" $O_PHASES | awk '/^MISMATCHES/ {print $2}')

@@ -2,6 +2,6 @@
 -- Only rows this instance still holds (a held row has a lease; done and rescheduled rows have none,
 -- and the condition leaves the plan to the primary key). Used by the route template outbox-target.
 UPDATE orgsync_outbox
-SET status = 'done', done_at = now(), lease_until = NULL, error_category = NULL, last_error = NULL
+SET status = 'done', done_at = now(), last_attempt_at = now(), lease_until = NULL, error_category = NULL, last_error = NULL
 WHERE id = ANY (CAST(string_to_array(:#${variable.doneIds}, ',') AS bigint[]))
   AND lease_owner = :#${variable.owner} AND lease_until IS NOT NULL

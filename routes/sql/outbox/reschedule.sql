@@ -8,7 +8,7 @@ WITH failed AS (
         next_attempt_at = now() + make_interval(secs => CAST(:#${variable.retryDelaySeconds} AS double precision)),
         error_category = :#${variable.errorCategory},
         last_error = :#${variable.errorMessage},
-        lease_until = NULL
+        lease_until = NULL, last_attempt_at = now()
     WHERE id = CAST(:#${variable.outboxId} AS bigint) AND lease_owner = :#${variable.owner} AND lease_until IS NOT NULL
     RETURNING id, attempts, error_category, last_error
 )

@@ -258,4 +258,23 @@ class OutboxResilienceTest {
         assertThat(siem.findAll(postRequestedFor(urlEqualTo("/audit"))).stream().map(r -> r.getHeader("Idempotency-Key")))
                 .contains(older);
     }
+    @Test
+    void aClaimWritesNoIndexEntries() {
+        siem.stubFor(post(urlEqualTo("/audit")).willReturn(aResponse().withStatus(204)));
+        OrgsyncApp app = start(TestDatabase.newDatabaseUrl(), properties("200"));
+        for (int n = 0; n < 10; n++) {
+            ObjectNode event = Fixtures.seed("tenant.updated");
+            event.put("id", "evt_hot_" + n).put("tenant_id", "tnt_hot_" + n);
+            ((ObjectNode) event.get("data")).put("tenant_id", "tnt_hot_" + n);
+            assertThat(app.postSync(event).status()).isEqualTo(200);
+        }
+        OrgsyncApp.await("every row delivered", () -> app.fanoutSettled() && app.outbox("audit-sink", "done") == 10, WAIT);
+        long claimed = ((Number) app.row("SELECT count(*) AS n FROM orgsync_outbox WHERE status = 'done'").get("n")).longValue();
+        // each row was claimed once (an update of its lease columns only: HOT, no index entry) and
+        // marked done once (its status, in the partial indexes' predicates: not HOT); the statistics
+        // reach pg_stat_user_tables within PostgreSQL's flush interval
+        OrgsyncApp.await("the claims counted as HOT updates", () -> ((Number) app.row(
+                "SELECT n_tup_hot_upd AS n FROM pg_stat_user_tables WHERE relname = 'orgsync_outbox'").get("n")).longValue() >= claimed,
+                Duration.ofSeconds(40));
+    }
 }
