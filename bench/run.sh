@@ -19,6 +19,7 @@
 # --events (default 20,000) at 32 connections and --events8 (default 8,000) at 8, the phases taking
 # turns; orgsync as shipped, its fan-out drained after each phase and its end-to-end rate counted. Prints
 # one COMPARE line with both figures and the ratios.
+# JAVA_OPTS=… adds JVM settings to those bin/orgsync starts the jar with (it never replaces them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,7 +73,7 @@ fi
 # after the log file), waits until it is ready; sets PID and DB_URL
 start_jar() {
   local log=$1; shift
-  env ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true ORGSYNC_HTTP_HOST=127.0.0.1 \
+  env -u JAVA_OPTS ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true ORGSYNC_HTTP_HOST=127.0.0.1 \
     ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
     ORGSYNC_ARCHIVE_DIR=$WORK/archive ORGSYNC_AUDIT_DIR=$WORK/audit ORGSYNC_PROVISIONING_DIR=$WORK/tenants \
     ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16} "$@" \
