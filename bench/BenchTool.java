@@ -30,6 +30,7 @@ import com.nimbusds.jose.jwk.RSAKey;
  *   check authvital|clerk JDBC_URL OUT_DIR               the database against OUT_DIR/expected.json; prints mismatches
  *   wait JDBC_URL EVENTS TIMEOUT_S [AFTER [TABLE]]         until the event log (or TABLE, with received_at) holds EVENTS;
  *                                                          prints their receive span
+ *   wal JDBC_URL                                           PostgreSQL's WAL position, in bytes (WAL written per event)
  *   reference-db JDBC_URL SCHEMA_FILE                      creates the database "reference" beside orgsync's and runs the
  *                                                          reference receiver's schema in it (which drops and recreates its
  *                                                          tables); prints the new database's JDBC URL
@@ -54,6 +55,7 @@ public class BenchTool {
             case "drain" -> drain(args[1], Long.parseLong(args[2]), args[3]);
             case "sqlcost" -> sqlCost(args[1], Double.parseDouble(args[2]));
             case "sizes" -> sizes(args[1]);
+            case "wal" -> wal(args[1]);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -238,6 +240,15 @@ public class BenchTool {
                 }
                 Thread.sleep(500);
             }
+        }
+    }
+
+    /** The WAL position in bytes: the difference over a phase is what the phase wrote to the WAL. */
+    static void wal(String url) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")) {
+            rs.next();
+            System.out.println(rs.getLong(1));
         }
     }
 

@@ -209,7 +209,7 @@ fi
 java -cp target/orgsync.jar bench/BenchTool.java generate "$SOURCE" "$KEY" "$WORK/bench" "$EVENTS" "$TENANTS" bench
 # --profile: async-profiler (from Maven Central) samples the JVM's CPU during the measured phase only
 [ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"start,event=itimer,interval=1ms\"" > /dev/null
-JVM_CPU0=$(cpu_of /proc/$PID/stat); PG_CPU0=$(cpu_of $(pg_stats))
+JVM_CPU0=$(cpu_of /proc/$PID/stat); PG_CPU0=$(cpu_of $(pg_stats)); WAL0=$(java -cp target/orgsync.jar bench/BenchTool.java wal "$DB_URL")
 send "$WORK/bench" $(( WARMUP + EVENTS )) "$MARK"
 [ -z "$PROFILE" ] || jcmd $PID JVMTI.agent_load "$AP_LIB" "\"stop,collapsed,file=$PROFILE\"" > /dev/null
 JVM_CPU=$(awk -v a="$JVM_CPU0" -v b="$(cpu_of /proc/$PID/stat)" 'BEGIN { printf "%.2f", b - a }')
@@ -219,6 +219,8 @@ if [ "$DRAIN" = true ]; then
   DRAINED=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK")
   FANOUT=$(echo "$DRAINED" | awk -v e="$EVENTS" '{ printf " fanout_events_per_s=%.0f fanout_pending=%d", ($3 > 0 ? e / $3 : 0), $2 }')
 fi
+# WAL written per measured event (with --drain, the fan-out's too): rows and index entries, whatever the machine's speed
+WAL_KIB=$(awk -v a="$WAL0" -v b="$(java -cp target/orgsync.jar bench/BenchTool.java wal "$DB_URL")" -v e="$EVENTS" 'BEGIN { printf "%.2f", (b - a) / 1024 / e }')
 grep -E 'Socket errors|Non-2xx' "$WORK/bench/wrk.txt" || true
 RESULT=$(grep '^RESULT' "$WORK/bench/wrk.txt")
 RSS_KB=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
@@ -234,7 +236,7 @@ eps=$(awk -v e="$recorded" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? e / 
 # CPU per event (ms), JVM and PostgreSQL, over the run: where the two cores went
 cpu_jvm=$(awk -v c="$JVM_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
 cpu_pg=$(awk -v c="$PG_CPU" -v e="$recorded" 'BEGIN { printf "%.3f", (e > 0 ? c * 1000 / e : 0) }')
-echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg$FANOUT/"
+echo "$RESULT" | sed -E "s/^RESULT /SUMMARY source=$SOURCE group_commit=$GROUP_COMMIT connections=$CONNECTIONS events_per_s=$eps span_s=$seconds warmup_events=$WARMUP /; s/ seconds=[0-9.]+//; s/$/ mismatches=$MISMATCHES peak_rss_mib=$RSS_MIB ready_ms=$READY_MS cpu_ms_per_event_jvm=$cpu_jvm cpu_ms_per_event_pg=$cpu_pg wal_kib_per_event=$WAL_KIB$FANOUT/"
 if [ -n "$SIZES" ]; then
   sleep "$SIZES"
   java -cp target/orgsync.jar bench/BenchTool.java sizes "$DB_URL"
