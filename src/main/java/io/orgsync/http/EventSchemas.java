@@ -38,6 +38,7 @@ import com.networknt.schema.ValidationMessage;
  * that names each offending field, and the event is quarantined (routes/quarantine.camel.yaml).</li>
  * </ul>
  * A type with no schema file is not checked: it is one no route applies, recorded and answered "ignored".
+ * {@link #validate} returns the warnings (null when there are none), for the route's counter.
  */
 public class EventSchemas {
 
@@ -53,14 +54,14 @@ public class EventSchemas {
         this.directory = directory.toAbsolutePath().normalize();
     }
 
-    public void validate(String source, String eventType, JsonNode event) {
+    public ArrayNode validate(String source, String eventType, JsonNode event) {
         Optional<JsonSchema> schema = cache.computeIfAbsent(source + "/" + eventType, this::load);
         if (schema.isEmpty()) {
-            return;
+            return null;
         }
         Set<ValidationMessage> errors = schema.get().validate(event);
         if (errors.isEmpty()) {
-            return;
+            return null;
         }
         // try each offending field of the data as unknown (null): what then passes is a warning
         JsonNode unknown = event.deepCopy();
@@ -80,7 +81,7 @@ public class EventSchemas {
         if (fatal.isEmpty() && event instanceof ObjectNode canonical) {
             ArrayNode warnings = canonical.putArray("warnings");
             byField.forEach((field, error) -> warnings.addObject().put("field", field).put("problem", error.getMessage()));
-            return;
+            return warnings;
         }
         Collection<ValidationMessage> reported = fatal.isEmpty() ? errors : fatal;
         String detail = reported.stream().limit(MAX_REPORTED).map(ValidationMessage::getMessage).sorted()
