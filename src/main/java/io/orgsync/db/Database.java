@@ -58,8 +58,8 @@ public final class Database implements Service, StartupListener {
     /**
      * Opens the database on a thread of its own and returns at once: the embedded PostgreSQL's start
      * and the migrations take seconds, in which the routes are read and built. The pools it hands out
-     * wait for the opening; {@link #start()}, which the context runs before any route starts, waits for
-     * it and fails the start with its error. {@code meterRegistry} (may be null): the pools' metrics
+     * wait for the opening; {@link #onCamelContextStarting}, which the context runs before any route
+     * starts, waits for it and fails the start with its error. {@code meterRegistry} (may be null): the pools' metrics
      * (HikariCP's Micrometer tracker: {@code hikaricp_connections_active}, {@code _idle},
      * {@code _pending}, {@code _timeout_total}, {@code hikaricp_connections_acquire_seconds}, … tagged
      * {@code pool}: orgsync, orgsync-apply).
