@@ -48,6 +48,7 @@ if [ -n "$REFERENCE" ]; then
   for f in package.json server.js schema.sql; do
     [ -f "$REFERENCE/$f" ] || { echo "--reference $REFERENCE: no $f there" >&2; exit 2; }
   done
+  [ "$SOURCE" = authvital ] || { echo "--reference compares AuthVital webhooks only (--source authvital)" >&2; exit 2; }
   EVENTS=${EVENTS:-20000} WARMUP=${WARMUP:-10000} DRAIN=true
 else
   EVENTS=${EVENTS:-50000} WARMUP=${WARMUP:-0}
@@ -138,7 +139,6 @@ if [ -n "$REFERENCE" ]; then
     kill -0 $REF_PID 2>/dev/null || { cat "$WORK/reference.log"; exit 1; }
     sleep 0.1
   done
-  REF_PID=$(pgrep -P $REF_PID node || echo $REF_PID)
   field() { grep -o "$2=[0-9.]*" "$1" | head -1 | cut -d= -f2; }
   # orgsync_phase <name> <events> <tenants> <connections>: generated just before it is sent (signatures
   # are fresh for 5 minutes), sent to orgsync, then the fan-out drained; sets O_<name> to "eps fanout_eps"
