@@ -57,6 +57,9 @@ public class FanoutRules implements StartupListener {
             rules.put(key.substring(PREFIX.length()), Arrays.stream(value.split(",")).map(String::strip)
                     .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null).distinct().toList());
         }
+        // no default key: no targets, as before; written, so that a table with no key at all is not
+        // taken for "no table written yet" (which records dispatch rows)
+        rules.putIfAbsent("default", List.of());
         return rules;
     }
 
