@@ -193,13 +193,14 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("durableFiles", new DurableFiles());
         registry.bind("webhookGuard", new WebhookGuard());
         registry.bind("webhookReplies", new WebhookReplies());
-        registry.bind("eventSchemas", new EventSchemas(Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"))));
+        Path schemasDir = Path.of(prop(context, "orgsync.schemas.dir", "routes/schemas"));
+        registry.bind("eventSchemas", new EventSchemas(schemasDir));
 
         // fan-out
         registry.bind("outbox", new Outbox());
         registry.bind("fanoutDocuments", new FanoutDocuments());
         // the routing table, written to the database before the first webhook (the outbox trigger applies it)
-        FanoutRules fanoutRules = new FanoutRules(context, database.dataSource());
+        FanoutRules fanoutRules = new FanoutRules(context, database.dataSource(), schemasDir);
         registry.bind("fanoutRules", fanoutRules);
         context.addStartupListener(fanoutRules);
         S3Client s3 = s3Client(context);

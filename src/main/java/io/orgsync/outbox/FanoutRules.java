@@ -1,5 +1,8 @@
 package io.orgsync.outbox;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -42,25 +46,46 @@ public class FanoutRules implements StartupListener {
 
     private final CamelContext context;
     private final DataSource dataSource;
+    private final Path schemas;
 
-    public FanoutRules(CamelContext context, DataSource dataSource) {
+    public FanoutRules(CamelContext context, DataSource dataSource, Path schemas) {
         this.context = context;
         this.dataSource = dataSource;
+        this.schemas = schemas;
     }
 
-    /** Rule ('ignored', 'default', '<source>.<event type>') → its running targets, in the order written. */
-    public Map<String, List<String>> rules() {
-        Map<String, List<String>> rules = new LinkedHashMap<>();
+    /**
+     * Rule ('ignored', '<source>.<event type>', 'default') → its running targets, in the order written.
+     * The keys looked up: those application.properties (or a test's properties) has, 'ignored', and
+     * '<source>.<event type>' for every event type with a schema (routes/schemas/<source>/), each
+     * resolved as any setting is, so an environment variable or a -D property alone sets a rule too.
+     */
+    public Map<String, List<String>> rules() throws IOException {
         TreeSet<String> keys = new TreeSet<>(context.getPropertiesComponent().loadProperties(k -> k.startsWith(PREFIX)).stringPropertyNames());
-        for (String key : keys) {
-            String value = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
-            rules.put(key.substring(PREFIX.length()), Arrays.stream(value.split(",")).map(String::strip)
-                    .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null).distinct().toList());
+        keys.add(PREFIX + "ignored");
+        if (Files.isDirectory(schemas)) {
+            try (Stream<Path> files = Files.walk(schemas, 2)) {
+                files.map(f -> schemas.relativize(f)).filter(f -> f.getNameCount() == 2)
+                        .map(f -> f.getName(0) + "." + f.getFileName().toString().replaceFirst("\\.schema\\.json$", ""))
+                        .filter(rule -> !rule.endsWith(".common") && !rule.endsWith(".json"))
+                        .forEach(rule -> keys.add(PREFIX + rule));
+            }
         }
-        // no default key: no targets, as before; written, so that a table with no key at all is not
-        // taken for "no table written yet" (which records dispatch rows)
-        rules.putIfAbsent("default", List.of());
+        keys.remove(PREFIX + "default");
+        Map<String, List<String>> rules = new LinkedHashMap<>();
+        for (String key : keys) {
+            context.getPropertiesComponent().resolveProperty(key).ifPresent(value -> rules.put(key.substring(PREFIX.length()), running(value)));
+        }
+        // no default key: no targets, as before; written all the same, so that a table with no key at
+        // all is not taken for "no table written yet" (which records dispatch rows)
+        rules.put("default", running(context.getPropertiesComponent().resolveProperty(PREFIX + "default").orElse("")));
         return rules;
+    }
+
+    /** The targets of a rule's value whose delivery route runs here. */
+    private List<String> running(String value) {
+        return Arrays.stream(value.split(",")).map(String::strip)
+                .filter(t -> !t.isEmpty() && context.getRoute("deliver-" + t) != null).distinct().toList();
     }
 
     /** The routes are built, no consumer has started: the table is written, then older events planned with it. */
