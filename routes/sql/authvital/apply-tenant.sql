@@ -8,7 +8,9 @@
 WITH fresh AS (
     SELECT r.n, r.event_id, r.event_type, r.occurred_at AS ts, r.d, r.e -> 'data' AS sent,
            r.e ->> 'tenant_id' AS tenant_id,
-           r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs
+           r.event_type IN ('tenant.created', 'tenant.updated') AS carries_attrs,
+           -- a tenant.updated that says the status ("active" after a suspension, or "suspended") is a status event
+           r.event_type = 'tenant.updated' AND r.d ->> 'status' IN ('active', 'suspended') AS says_status
     FROM orgsync_record_events(CAST(:#${variable.events} AS jsonb), 'organization', '{tenant_id}') AS r
 ),
 mirrored AS (
@@ -34,7 +36,8 @@ mirrored AS (
         CASE WHEN event_type = 'tenant.created' THEN COALESCE(d -> 'settings' ->> 'password_policy', 'standard')
              WHEN carries_attrs THEN d -> 'settings' ->> 'password_policy' END,
         CASE WHEN carries_attrs THEN sent -> 'settings' END,
-        CASE event_type WHEN 'tenant.suspended' THEN 'suspended' WHEN 'tenant.deleted' THEN 'deleted' ELSE 'active' END,
+        CASE WHEN event_type = 'tenant.suspended' THEN 'suspended' WHEN event_type = 'tenant.deleted' THEN 'deleted'
+             WHEN says_status THEN d ->> 'status' ELSE 'active' END,
         CAST(d ->> 'suspended_at' AS timestamptz),
         d ->> 'suspended_by_sub',
         d ->> 'reason',
@@ -47,7 +50,7 @@ mirrored AS (
         CASE WHEN carries_attrs THEN sent ELSE '{}'::jsonb END,
         -- suspended/deleted carry name and slug only as a description: they fill, never overwrite
         CASE WHEN carries_attrs THEN ts ELSE '-infinity'::timestamptz END,
-        CASE WHEN event_type <> 'tenant.updated' THEN ts END,
+        CASE WHEN event_type <> 'tenant.updated' OR says_status THEN ts END,
         ts,
         event_id
     FROM fresh

@@ -33,6 +33,7 @@ import io.orgsync.outbox.FanoutRules;
 import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
+import io.orgsync.tenant.TenantLifecycle;
 import io.orgsync.ops.AuthVitalKeysHealthCheck;
 import io.orgsync.ops.DatabaseHealthCheck;
 import io.orgsync.ops.EventMdc;
@@ -212,6 +213,14 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),
                 s3 != null, !prop(context, "orgsync.s3.bucket", "").isEmpty(),
                 prop(context, "orgsync.provisioning.dir", "data/tenants")));
+        // the tenant lifecycle: schema provisioning, the purge job's clock, the retention the database applies
+        Clock lifecycleClock = registry.lookupByNameAndType("lifecycleClock", Clock.class);
+        TenantLifecycle lifecycle = new TenantLifecycle(database.dataSource(), lifecycleClock == null ? clock : lifecycleClock,
+                number(context, "orgsync.lifecycle.retention-days", "30", 36500),
+                Path.of(prop(context, "orgsync.provisioning.dir", "data/tenants")),
+                prop(context, "orgsync.provisioning.schema-migrations", "filesystem:db/tenant"));
+        registry.bind("tenantLifecycle", lifecycle);
+        context.addStartupListener(lifecycle);
         registry.bind("stripeBilling", new StripeBilling(prop(context, "orgsync.stripe.api-key", ""),
                 prop(context, "orgsync.stripe.api-base", ""),
                 plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",

@@ -155,6 +155,12 @@ public class AdminApi {
         return shown;
     }
 
+    /** A tenant for GET /admin/tenants/{id} (a row of routes/sql/tenants/show.sql), or 404. */
+    public Object tenant(java.util.Map<String, Object> row) throws Exception {
+        found(row, "tenant");
+        return JSON.readTree(String.valueOf(row.get("tenant")));
+    }
+
     /** A yes/no query parameter ({@code true} or {@code false}, absent = false), or 400. */
     public boolean flag(Exchange exchange, String param) {
         String value = request(exchange) == null ? null : request(exchange).getParam(param);

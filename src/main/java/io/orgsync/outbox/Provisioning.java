@@ -20,6 +20,7 @@ import io.orgsync.http.Json;
  * tenant's slug gets storage of its own. The template must hold {@code {hash}} or
  * {@code {tenant_id}}. The names are unique in the database too: a collision is a dead
  * letter, never a shared bucket. A name that breaks S3's bucket naming rules is a dead letter too.
+ * With mode {@code schema} the tenant also gets a PostgreSQL schema of its own ({@link #schemaName}).
  */
 public class Provisioning {
 
@@ -28,18 +29,35 @@ public class Provisioning {
     private static final int MAX_BUCKET = 63;
     private static final int MAX_SLUG = 40;
 
+    private static final int MAX_SCHEMA_SLUG = 40;
+    private static final java.util.Set<String> MODES = java.util.Set.of("bucket", "prefix", "schema");
+
     private final String mode;
+    private final boolean schema;
     private final String template;
     private final String prefix;
     private final String localDir;
 
     /**
-     * @param mode         bucket | prefix, as configured
+     * @param modes        what a new tenant gets, comma-separated: bucket or prefix (its storage), and/or
+     *                     schema (a PostgreSQL schema of its own, migrated from db/tenant/)
      * @param s3           whether an S3 client is configured; without one (or, in prefix mode, without
      *                     a shared bucket) storage is a local folder under localDir
      */
-    public Provisioning(String mode, String template, String prefix, boolean s3, boolean sharedBucket, String localDir) {
-        this.mode = !s3 ? "local" : "prefix".equals(mode) && !sharedBucket ? "local" : "prefix".equals(mode) ? "prefix" : "bucket";
+    public Provisioning(String modes, String template, String prefix, boolean s3, boolean sharedBucket, String localDir) {
+        java.util.List<String> chosen = java.util.Arrays.stream(modes.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+        for (String m : chosen) {
+            if (!MODES.contains(m)) {
+                throw new io.orgsync.ConfigurationError("orgsync.provisioning.mode", "holds '" + m + "'; it is a comma-separated list of "
+                        + "bucket or prefix (the tenant's storage) and schema (its own PostgreSQL schema), e.g. bucket,schema");
+            }
+        }
+        if (chosen.contains("bucket") && chosen.contains("prefix")) {
+            throw new io.orgsync.ConfigurationError("orgsync.provisioning.mode", "holds both bucket and prefix; a tenant's storage is one or the other");
+        }
+        String storage = chosen.contains("bucket") ? "bucket" : chosen.contains("prefix") ? "prefix" : "none";
+        this.mode = "none".equals(storage) ? "none" : !s3 ? "local" : "prefix".equals(storage) && !sharedBucket ? "local" : storage;
+        this.schema = chosen.contains("schema");
         if (!template.contains("{hash}") && !template.contains("{tenant_id}")) {
             throw new IllegalArgumentException("orgsync.provisioning.bucket-template must contain {hash} or {tenant_id}, so that "
                     + "two tenants never get one bucket (it is \"" + template + "\")");
@@ -49,8 +67,29 @@ public class Provisioning {
         this.localDir = localDir;
     }
 
-    /** {@code {mode, tenant_id, bucket, prefix}} for the tenant.created event in the outbox row. */
+    /** {@code {mode, tenant_id, bucket, prefix, schema}} for the tenant.created event in the outbox row. */
     public Map<String, Object> plan(Map<String, Object> row) throws Exception {
+        return plan(row, null);
+    }
+
+    /**
+     * The plan, with the names the tenant row records already (storage_bucket, storage_prefix,
+     * tenant_schema) kept: a redelivery, or a reconciled tenant.created that carries a newer slug,
+     * reuses the tenant's resources rather than making a second set.
+     */
+    public Map<String, Object> plan(Map<String, Object> row, Map<String, Object> recorded) throws Exception {
+        Map<String, Object> plan = fresh(row);
+        if (recorded != null) {
+            for (String[] names : new String[][] {{"bucket", "storage_bucket"}, {"prefix", "storage_prefix"}, {"schema", "tenant_schema"}}) {
+                if (plan.get(names[0]) != null && recorded.get(names[1]) != null) {
+                    plan.put(names[0], recorded.get(names[1]));
+                }
+            }
+        }
+        return plan;
+    }
+
+    private Map<String, Object> fresh(Map<String, Object> row) throws Exception {
         JsonNode data = Json.MAPPER.readTree(String.valueOf(row.get("data")));
         String tenantId = String.valueOf(row.get("tenant_id"));
         String hash = hash(tenantId);
@@ -58,6 +97,8 @@ public class Provisioning {
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("mode", mode);
         plan.put("tenant_id", tenantId);
+        plan.put("bucket", null);
+        plan.put("prefix", null);
         if ("bucket".equals(mode)) {
             String fixed = template.replace("{prefix}", prefix).replace("{hash}", hash)
                     .replace("{tenant_id}", safe(tenantId, MAX_BUCKET));
@@ -65,15 +106,25 @@ public class Provisioning {
             String bucket = fixed.replace("{slug}", fixed.contains("{slug}") ? safe(slug, Math.max(1, room)) : "");
             checkBucketName(bucket);
             plan.put("bucket", bucket);
-            plan.put("prefix", null);
         } else if ("prefix".equals(mode)) {
-            plan.put("bucket", null);
             plan.put("prefix", "tenants/" + slug + "-" + hash + "/");
-        } else {
-            plan.put("bucket", null);
+        } else if ("local".equals(mode)) {
             plan.put("prefix", java.nio.file.Path.of(localDir, slug + "-" + hash).toString());
         }
+        plan.put("schema", schema ? schemaName(data.path("slug").asText(""), tenantId) : null);
         return plan;
+    }
+
+    /**
+     * The tenant's schema: {@code tenant_<slug>_<hash>}, the slug's accents taken off, lower-cased, every
+     * run of anything but a-z and 0-9 one underscore, cut to 40 characters ("tenant" when nothing is
+     * left), and the hash of the tenant id, so at most 58 characters (PostgreSQL allows 63) and unique
+     * per tenant id: "Acme.io", "acme_io" and "acme-io" get three schemas, and so does a tenant that
+     * reuses a deleted tenant's slug. Only [a-z0-9_]; the SQL that uses it quotes it all the same.
+     */
+    public static String schemaName(String slug, String tenantId) {
+        String plain = java.text.Normalizer.normalize(slug, java.text.Normalizer.Form.NFKD).replaceAll("\\p{M}+", "");
+        return "tenant_" + safe(plain, MAX_SCHEMA_SLUG).replace('-', '_') + "_" + hash(tenantId);
     }
 
     /** Lower case, runs of anything but a-z and 0-9 as one hyphen, no hyphen at either end, at most max characters. */
@@ -83,6 +134,11 @@ public class Provisioning {
             safe = safe.substring(0, max).replaceAll("-+$", "");
         }
         return safe.isEmpty() ? "tenant" : safe;
+    }
+
+    /** A text as a safe name part (a-z, 0-9 and hyphens, at most 40 characters, "tenant" when empty). */
+    public static String safeName(String text) {
+        return safe(text, MAX_SLUG);
     }
 
     /** The first 10 hex digits of the SHA-256 of the tenant id. */

@@ -111,6 +111,12 @@ public final class OrgsyncApp implements AutoCloseable {
         return new OrgsyncApp(dbUrl, overrides);
     }
 
+    /** A bean in the registry before start (e.g. "lifecycleClock", the purge job's clock); call before {@link #boot()}. */
+    public OrgsyncApp bind(String name, Object bean) {
+        main.bind(name, bean);
+        return this;
+    }
+
     public void boot() {
         try {
             main.start();
