@@ -155,10 +155,10 @@ public class AdminApi {
         return shown;
     }
 
-    /** A tenant for GET /admin/tenants/{id} (a row of routes/sql/tenants/show.sql), or 404. */
-    public Object tenant(java.util.Map<String, Object> row) throws Exception {
-        found(row, "tenant");
-        return JSON.readTree(String.valueOf(row.get("tenant")));
+    /** A tenant for GET /admin/tenants/{id} (the one value routes/sql/tenants/show.sql selects, JSON), or 404. */
+    public Object tenant(String tenant) throws Exception {
+        found(tenant, "tenant");
+        return JSON.readTree(tenant);
     }
 
     /** A yes/no query parameter ({@code true} or {@code false}, absent = false), or 400. */

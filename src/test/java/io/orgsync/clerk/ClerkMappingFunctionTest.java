@@ -26,6 +26,12 @@ class ClerkMappingFunctionTest {
         Path edited = Files.createTempDirectory("orgsync-functions");
         String original = Files.readString(Path.of("routes/sql/functions", FILE));
         assertThat(original).contains("        o ->> 'name',\n");
+        // the folder as shipped, with this one file edited
+        try (var files = Files.list(Path.of("routes/sql/functions"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, edited.resolve(file.getFileName().toString()));
+            }
+        }
         Files.writeString(edited.resolve(FILE), original.replace("        o ->> 'name',\n", "        upper(o ->> 'name'),\n"));
 
         long versioned;

@@ -96,4 +96,35 @@ class OutboxPolicyTest {
         assertThat(local.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"../..\"}")))
                 .containsEntry("mode", "local").containsEntry("prefix", java.nio.file.Path.of("data/tenants", "tenant-" + h1).toString());
     }
+
+    @Test
+    void schemaNamesAreSafeIdentifiersUniquePerTenantAndRecordedNamesAreKept() throws Exception {
+        Provisioning both = new Provisioning("bucket, schema", "{prefix}-{slug}-{hash}", "acme", true, false, "data/tenants");
+        String h1 = Provisioning.hash("tnt_1");
+        Map<String, Object> plan = both.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"Big Corp\"}"));
+        assertThat(plan).containsEntry("bucket", "acme-big-corp-" + h1).containsEntry("schema", "tenant_big_corp_" + h1);
+        for (String slug : new String[] {"", "\"; DROP SCHEMA public; --", "Ünïcødé", "x".repeat(200), "__", "a\u0000b"}) {
+            String schema = Provisioning.schemaName(slug, "tnt_1");
+            assertThat(schema).as(slug).matches("tenant_[a-z0-9_]{1,40}_" + h1).hasSizeLessThanOrEqualTo(63);
+        }
+        assertThat(Provisioning.schemaName("Crème brûlée", "tnt_1")).isEqualTo("tenant_creme_brulee_" + h1);
+        assertThat(java.util.Set.of(Provisioning.schemaName("Acme.io", "tnt_a"), Provisioning.schemaName("acme_io", "tnt_b"),
+                Provisioning.schemaName("acme-io", "tnt_c"))).hasSize(3);
+        // schema only: no storage
+        Provisioning schemaOnly = new Provisioning("schema", "{prefix}-{slug}-{hash}", "acme", true, true, "data/tenants");
+        assertThat(schemaOnly.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"a\"}")))
+                .containsEntry("mode", "none").containsEntry("bucket", null).containsEntry("prefix", null);
+        // names the tenant row records already are kept (a reconciled tenant.created after a rename)
+        Map<String, Object> recorded = new java.util.HashMap<>();
+        recorded.put("storage_bucket", "acme-old-" + h1);
+        recorded.put("tenant_schema", "tenant_old_" + h1);
+        recorded.put("storage_prefix", null);
+        assertThat(both.plan(Map.of("tenant_id", "tnt_1", "data", "{\"slug\":\"new\"}"), recorded))
+                .containsEntry("bucket", "acme-old-" + h1).containsEntry("schema", "tenant_old_" + h1);
+        // a mode that is not one: one clear line, at start
+        assertThatThrownBy(() -> new Provisioning("bucket,schemas", "{prefix}-{slug}-{hash}", "acme", true, false, "d"))
+                .isInstanceOf(io.orgsync.ConfigurationError.class).hasMessageContaining("schemas");
+        assertThatThrownBy(() -> new Provisioning("bucket,prefix", "{prefix}-{slug}-{hash}", "acme", true, false, "d"))
+                .isInstanceOf(io.orgsync.ConfigurationError.class).hasMessageContaining("one or the other");
+    }
 }

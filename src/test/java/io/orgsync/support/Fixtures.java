@@ -21,6 +21,13 @@ public final class Fixtures {
         return read(ROOT.resolve("authvital-system").resolve(type + ".json"));
     }
 
+    /** A system webhook about a tenant (tenant.created, tenant.deleted, …) for this tenant id and slug. */
+    public static ObjectNode tenantEvent(String type, String tenantId, String slug) {
+        ObjectNode event = system(type);
+        ((ObjectNode) event.get("data")).put("tenant_id", tenantId).put("slug", slug);
+        return event;
+    }
+
     public static ObjectNode seed(String type) {
         return read(ROOT.resolve("authvital-seed").resolve(type + ".json"));
     }

@@ -88,9 +88,7 @@ class RowLevelSecurityTest {
     }
 
     static ObjectNode tenantCreated(String id, String slug) {
-        ObjectNode created = Fixtures.system("tenant.created");
-        ((ObjectNode) created.get("data")).put("tenant_id", id).put("slug", slug);
-        return created;
+        return Fixtures.tenantEvent("tenant.created", id, slug);
     }
 
     Connection as(String role) throws SQLException {
