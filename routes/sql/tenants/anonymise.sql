@@ -1,5 +1,6 @@
 -- The purge's step anonymise, in one transaction with its record: the tenant's personal data in the
--- mirror, its audit trail and the event log becomes "[anonymised]" (orgsync_is_personal, in
+-- mirror (AuthVital's tables, or a Clerk organisation and its members' names and emails), its audit
+-- trail and the event log becomes "[anonymised]" (orgsync_is_personal, in
 -- routes/sql/functions/R__personal_data.sql, says which fields), every row and key kept, so the
 -- audit trail keeps its shape; the events' raw bodies are dropped. Done once: a second run finds the
 -- step recorded and changes nothing. Used by route purge-tenant.
@@ -42,6 +43,20 @@ audit AS (
     FROM todo WHERE l.organization_id = todo.id
     RETURNING 1
 ),
+clerk_organization AS (
+    UPDATE organizations c
+    SET created_by = orgsync_anonymised(c.created_by), data = orgsync_scrub(c.data, false),
+        image_url = orgsync_anonymised(c.image_url)
+    FROM todo WHERE c.id = todo.id
+    RETURNING 1
+),
+members AS (
+    UPDATE organization_members m
+    SET identifier = orgsync_anonymised(m.identifier), first_name = orgsync_anonymised(m.first_name),
+        last_name = orgsync_anonymised(m.last_name), data = orgsync_scrub(m.data, false)
+    FROM todo WHERE m.organization_id = todo.id
+    RETURNING 1
+),
 events AS (
     UPDATE orgsync_events e
     SET data = orgsync_scrub(e.data, false), raw_body = NULL
@@ -53,7 +68,8 @@ recorded AS (
     SELECT todo.id, 'anonymise', jsonb_build_object(
                'tenant_rows', (SELECT count(*) FROM tenant), 'applications', (SELECT count(*) FROM applications),
                'sso_providers', (SELECT count(*) FROM sso_providers), 'access_grants', (SELECT count(*) FROM access),
-               'audit_rows', (SELECT count(*) FROM audit), 'events', (SELECT count(*) FROM events))
+               'audit_rows', (SELECT count(*) FROM audit), 'clerk_organizations', (SELECT count(*) FROM clerk_organization),
+               'members', (SELECT count(*) FROM members), 'events', (SELECT count(*) FROM events))
     FROM todo
     RETURNING detail
 )

@@ -321,6 +321,41 @@ class TenantLifecycleTest {
     }
 
     @Test
+    void aDeletedClerkOrganisationsMembersAreAnonymisedAfterTheRetention() throws Exception {
+        ObjectNode member = Fixtures.clerk("organizationMembership.created");
+        ((ObjectNode) member.get("data")).put("id", "orgmem_purge");
+        ((ObjectNode) member.get("data").get("organization")).put("id", "org_purge");
+        assertThat(app.postClerk(member, "msg_purge_member").status()).isEqualTo(200);
+        ObjectNode deleted = Fixtures.clerk("organization.deleted");
+        ((ObjectNode) deleted.get("data")).put("id", "org_purge");
+        assertThat(app.postClerk(deleted, "msg_purge_deleted").status()).isEqualTo(200);
+        assertThat(app.row("SELECT status, scheduled_purge_at = deleted_at + interval '30 days' AS ok FROM organizations WHERE id = 'org_purge'"))
+                .containsEntry("status", "deleted").containsEntry("ok", true);
+        assertThat(app.row("SELECT identifier, first_name FROM organization_members WHERE id = 'orgmem_purge'"))
+                .containsEntry("identifier", "ada@acme.example").containsEntry("first_name", "Ada");
+        clock.moveForward(Duration.ofDays(31));
+        try {
+            purgeRun();
+        } finally {
+            clock.moveForward(Duration.ofDays(-31));
+        }
+        assertThat(app.row("SELECT purged_at IS NOT NULL AS purged, created_by FROM organizations WHERE id = 'org_purge'"))
+                .containsEntry("purged", true).containsEntry("created_by", "[anonymised]");
+        Map<String, Object> anonymised = app.row("SELECT identifier, first_name, last_name, data::text AS data FROM organization_members "
+                + "WHERE id = 'orgmem_purge'");
+        assertThat(anonymised).containsEntry("identifier", "[anonymised]").containsEntry("first_name", "[anonymised]")
+                .containsEntry("last_name", null);
+        assertThat((String) anonymised.get("data")).doesNotContain("ada@acme.example", "Ada\"");
+        assertThat(app.count("orgsync_events WHERE tenant_id = 'org_purge' AND (raw_body IS NOT NULL OR data::text LIKE '%ada@%')")).isZero();
+        // the export before it: the organisation and its members, no personal data
+        String key = (String) app.row("SELECT detail->>'key' AS k FROM orgsync_purge_steps WHERE tenant_id = 'org_purge' AND step = 'export'").get("k");
+        JsonNode export = Fixtures.MAPPER.readTree(client.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+        assertThat(export.path("source").asText()).isEqualTo("clerk");
+        assertThat(export.path("members")).hasSize(1);
+        assertThat(export.toString()).doesNotContain("ada@acme.example");
+    }
+
+    @Test
     void aLocalFolderOutsideTheProvisioningFolderIsNeverRemoved() {
         TenantLifecycle lifecycle = app.camel().getRegistry().lookupByNameAndType("tenantLifecycle", TenantLifecycle.class);
         assertThatThrownBy(() -> lifecycle.removeLocalFolder("/tmp")).hasMessageContaining("never removed");
