@@ -34,6 +34,9 @@ import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
 import io.orgsync.tenant.TenantLifecycle;
+import io.orgsync.read.ReadApi;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import io.orgsync.ops.AuthVitalKeysHealthCheck;
 import io.orgsync.ops.DatabaseHealthCheck;
 import io.orgsync.ops.EventMdc;
@@ -226,9 +229,37 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
                 prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
         registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
+        readApi(context, registry, httpHost);
         registry.bind("publicHttp", new PortHttpEngine(publicPort));
+        registry.bind("answerHeaders", new io.orgsync.http.AnswerHeaders());
         check.warnFallbacks(dev);
         registry.bind("managementHttp", new PortHttpEngine(number(context, "camel.management.port", "9876", Integer.MAX_VALUE).intValue()));
+    }
+
+    /**
+     * The read API (routes/read-api.camel.yaml), when orgsync.read-api.enabled: its service tokens and
+     * features file, and an HTTP server of its own on orgsync.read-api.port, started before the routes.
+     */
+    private static void readApi(CamelContext context, Registry registry, String httpHost) throws Exception {
+        if (!Boolean.parseBoolean(prop(context, "orgsync.read-api.enabled", "false"))) {
+            return;
+        }
+        ReadApi readApi = new ReadApi(prop(context, "orgsync.read-api.tokens", ""), prop(context, "orgsync.read-api.revoked", ""),
+                number(context, "orgsync.read-api.max-age-seconds", "5", 86400),
+                Path.of(prop(context, "orgsync.read-api.features-file", "routes/features.yaml")));
+        if (!readApi.isConfigured()) {
+            throw new ConfigurationError("orgsync.read-api.tokens", "is empty while the read API is on: set ORGSYNC_READ_API_TOKENS to "
+                    + "name:token entries (one per calling service), or ORGSYNC_READ_API_ENABLED=false");
+        }
+        registry.bind("readApi", readApi);
+        int port = number(context, "orgsync.read-api.port", "8282", 65535).intValue();
+        VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
+        configuration.setBindHost(orElse(prop(context, "orgsync.read-api.host", ""), httpHost));
+        configuration.setBindPort(port);
+        VertxPlatformHttpServer server = new VertxPlatformHttpServer(configuration);
+        server.setCamelContext(context);
+        context.addService(server, true, true);
+        registry.bind("readHttp", new PortHttpEngine(port));
     }
 
     /** The S3 client of the archive and of provisioning, when a bucket or an endpoint is configured. */

@@ -9,11 +9,22 @@ public class WebhookRejection extends RuntimeException {
 
     private final int status;
     private final String code;
+    private final java.util.Map<String, Object> details;
 
     public WebhookRejection(int status, String code, String message) {
+        this(status, code, message, java.util.Map.of());
+    }
+
+    /** With fields the answer carries besides status, code and message (e.g. a suspension's reason). */
+    public WebhookRejection(int status, String code, String message, java.util.Map<String, Object> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.details = details;
+    }
+
+    public java.util.Map<String, Object> getDetails() {
+        return details;
     }
 
     public static WebhookRejection unauthorized(String code, String message) {

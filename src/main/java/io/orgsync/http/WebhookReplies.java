@@ -65,11 +65,15 @@ public class WebhookReplies {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         WebhookRejection rejection = caught instanceof WebhookRejection r ? r
                 : new WebhookRejection(500, "internal_error", "orgsync could not process the event");
-        reject(exchange, rejection.getStatus(), rejection.getCode(), rejection.getMessage());
+        reject(exchange, rejection.getStatus(), rejection.getCode(), rejection.getMessage(), rejection.getDetails());
     }
 
     /** Any other error answer: a stable code and a message meant for the sender. */
     public void reject(Exchange exchange, int httpStatus, String code, String message) {
+        reject(exchange, httpStatus, code, message, Map.of());
+    }
+
+    private void reject(Exchange exchange, int httpStatus, String code, String message, Map<String, Object> details) {
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String source = exchange.getVariable("source", "webhook", String.class);
         String eventId = exchange.getVariable("eventId", String.class);
@@ -91,6 +95,7 @@ public class WebhookReplies {
         if (eventId != null) {
             body.put("event_id", eventId);
         }
+        details.forEach(body::putIfAbsent);
         write(exchange, httpStatus, body);
     }
 

@@ -161,6 +161,16 @@ class OpenApiTest {
     }
 
     /** The answer has every property the schema requires (of each item, for an array). */
+    @Test
+    void staticFilesCarryTheirStrictHeaders() throws Exception {
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + app.managementPort + "/console")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).contains("frame-ancestors 'none'");
+    }
+
     static void assertRequired(Schema<?> schema, JsonNode json, String what) {
         assertThat(json).as(what + " is JSON").isNotNull();
         if ("array".equals(schema.getType())) {

@@ -312,7 +312,7 @@ public final class OrgsyncApp implements AutoCloseable {
         return ((Number) row("SELECT count(*) AS n FROM orgsync_outbox WHERE status = 'pending'").get("n")).longValue() == 0;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
