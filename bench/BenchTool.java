@@ -36,6 +36,8 @@ import com.nimbusds.jose.jwk.RSAKey;
  *                                                          tables); prints the new database's JDBC URL
  *   check-reference JDBC_URL OUT_DIR…                      check, against the reference receiver's tables
  *   drain JDBC_URL TIMEOUT_S AFTER                         until the outbox has no pending row; prints the fan-out's span
+ *   seed-organizations JDBC_URL N                          N tenants (tnt_read_1 … N), each with two applications and an
+ *                                                          SSO provider, straight into the mirror: what the read API serves
  *   sqlcost JDBC_URL SECONDS                               the apply statement alone, at batch sizes 1 to 64: what a
  *                                                          statement and an event cost PostgreSQL (wall time, backend CPU)
  */
@@ -56,6 +58,7 @@ public class BenchTool {
             case "sqlcost" -> sqlCost(args[1], Double.parseDouble(args[2]));
             case "sizes" -> sizes(args[1]);
             case "wal" -> wal(args[1]);
+            case "seed-organizations" -> seedOrganizations(args[1], Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -240,6 +243,22 @@ public class BenchTool {
                 }
                 Thread.sleep(500);
             }
+        }
+    }
+
+    /** N organisations for the read benchmark (bench/reads.sh), written as the mirror holds them. */
+    static void seedOrganizations(String url, int n) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO av_organizations (id, name, slug, plan, last_event_at) "
+                    + "SELECT 'tnt_read_' || i, 'Organisation ' || i, 'read-' || i, (ARRAY['free','starter','pro','enterprise'])[1 + i % 4], now() "
+                    + "FROM generate_series(1, " + n + ") AS i ON CONFLICT DO NOTHING");
+            s.execute("INSERT INTO av_applications (id, organization_id, name, slug, client_id, application_type, is_active, last_event_at) "
+                    + "SELECT 'app_read_' || i || '_' || k, 'tnt_read_' || i, 'App ' || k, 'app-' || k, 'client_' || i || '_' || k, 'SPA', true, now() "
+                    + "FROM generate_series(1, " + n + ") AS i, generate_series(1, 2) AS k ON CONFLICT DO NOTHING");
+            s.execute("INSERT INTO av_sso_providers (id, organization_id, provider_type, display_name, is_enabled, last_event_at) "
+                    + "SELECT 'sso_read_' || i, 'tnt_read_' || i, 'google', 'Google', true, now() "
+                    + "FROM generate_series(1, " + n + ") AS i ON CONFLICT DO NOTHING");
+            s.execute("ANALYZE av_organizations, av_applications, av_sso_providers");
         }
     }
 

@@ -70,23 +70,10 @@ if [ -n "$PROFILE" ]; then
   AP_LIB="$WORK/linux-x64/libasyncProfiler.so"
   JAVA_OPTS="${JAVA_OPTS:-} -agentpath:$AP_LIB"
 fi
-# start_jar <log> [VAR=value …]: starts the jar on the run's folders and database (extra settings
-# after the log file), waits until it is ready; sets PID and DB_URL
-start_jar() {
-  local log=$1; shift
-  env -u JAVA_OPTS ORGSYNC_HTTP_PORT=$PORT ORGSYNC_MANAGEMENT_PORT=$MGMT ORGSYNC_DEV_ENABLED=true ORGSYNC_HTTP_HOST=127.0.0.1 \
-    ORGSYNC_DB_EMBEDDED_DIR=$WORK/pg ORGSYNC_DEV_KEY_DIR=$WORK/dev ORGSYNC_SPOOL_DIR=$WORK/spool \
-    ORGSYNC_ARCHIVE_DIR=$WORK/archive ORGSYNC_AUDIT_DIR=$WORK/audit ORGSYNC_PROVISIONING_DIR=$WORK/tenants \
-    ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16} "$@" \
-    ORGSYNC_JAR=target/orgsync.jar JAVA_OPTS_EXTRA="${JAVA_OPTS:-}" bin/orgsync > "$log" 2>&1 &
-  PID=$!
-  until grep -q "started in" "$log"; do
-    kill -0 $PID 2>/dev/null || { cat "$log"; exit 1; }
-    sleep 0.05
-  done
-  DB_URL=$(grep -o 'jdbc:postgresql://localhost:[0-9]*/postgres' "$log" | head -1)
-}
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
+# the jar's settings for this run, before those of each start (bench/jar.sh)
+ORGSYNC_BENCH_SETTINGS="ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16}"
+source bench/jar.sh
+trap stop_jar EXIT
 START=$(date +%s%N)
 start_jar "$WORK/orgsync.log"
 READY_MS=$(( ($(date +%s%N) - START) / 1000000 ))

@@ -229,7 +229,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 plan -> plan.matches("[A-Za-z0-9_-]{1,50}") ? prop(context, "orgsync.stripe.price." + plan, "") : "",
                 prop(context, "orgsync.stripe.proration-behavior", "create_prorations")));
         registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
-        readApi(context, registry, httpHost);
+        readApi(context, registry, httpHost, database, meters(registry));
         registry.bind("publicHttp", new PortHttpEngine(publicPort));
         registry.bind("answerHeaders", new io.orgsync.http.AnswerHeaders());
         check.warnFallbacks(dev);
@@ -240,7 +240,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
      * The read API (routes/read-api.camel.yaml), when orgsync.read-api.enabled: its service tokens and
      * features file, and an HTTP server of its own on orgsync.read-api.port, started before the routes.
      */
-    private static void readApi(CamelContext context, Registry registry, String httpHost) throws Exception {
+    private static void readApi(CamelContext context, Registry registry, String httpHost, Database database, MeterRegistry meters)
+            throws Exception {
         if (!Boolean.parseBoolean(prop(context, "orgsync.read-api.enabled", "false"))) {
             return;
         }
@@ -252,6 +253,14 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                     + "name:token entries (one per calling service), or ORGSYNC_READ_API_ENABLED=false");
         }
         registry.bind("readApi", readApi);
+        // the cache: off, every read goes to the database (what the benchmark compares it with)
+        io.orgsync.read.MirrorCache cache = new io.orgsync.read.MirrorCache(() -> database.newConnection("orgsync-read-cache"),
+                number(context, "orgsync.read-api.cache.max-entries", "100000", Integer.MAX_VALUE),
+                Duration.ofMillis(number(context, "orgsync.read-api.cache.wait-ms", "2000", 60000)), meters);
+        registry.bind("readCache", cache);
+        if (Boolean.parseBoolean(prop(context, "orgsync.read-api.cache.enabled", "true"))) {
+            context.addService(cache, true, true);
+        }
         int port = number(context, "orgsync.read-api.port", "8282", 65535).intValue();
         VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
         configuration.setBindHost(orElse(prop(context, "orgsync.read-api.host", ""), httpHost));
@@ -260,6 +269,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         server.setCamelContext(context);
         context.addService(server, true, true);
         registry.bind("readHttp", new PortHttpEngine(port));
+    }
+
+    private static MeterRegistry meters(Registry registry) {
+        return registry.findSingleByType(MeterRegistry.class);
     }
 
     /** The S3 client of the archive and of provisioning, when a bucket or an endpoint is configured. */

@@ -220,6 +220,22 @@ public final class Database implements Service, StartupListener {
         }
     }
 
+    /**
+     * A connection of its own, outside the pools, with the general pool's settings (a LISTEN needs a
+     * session that stays put). Waits for the opening.
+     */
+    public java.sql.Connection newConnection(String applicationName) throws java.sql.SQLException {
+        HikariDataSource pool = opened().dataSource;
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(pool.getDataSourceProperties());
+        properties.setProperty("ApplicationName", applicationName);
+        properties.setProperty("user", pool.getUsername());
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        return java.sql.DriverManager.getConnection(pool.getJdbcUrl(), properties);
+    }
+
     /** The general pool (the routes' SQL, the outbox): its connections wait for the opening. */
     public DataSource dataSource() {
         return awaitedDataSource;
