@@ -23,8 +23,10 @@ import io.orgsync.dev.DevKeys;
 import io.orgsync.files.DurableFiles;
 import io.orgsync.http.EventSchemas;
 import io.orgsync.http.HttpFrontDoor;
+import io.orgsync.http.AnswerHeaders;
 import io.orgsync.http.PortHttpEngine;
 import io.orgsync.http.Quarantine;
+import io.orgsync.http.ReadHttpServer;
 import io.orgsync.http.WebhookGuard;
 import io.orgsync.http.WebhookReceiver;
 import io.orgsync.http.WebhookReplies;
@@ -33,19 +35,19 @@ import io.orgsync.outbox.FanoutRules;
 import io.orgsync.outbox.Outbox;
 import io.orgsync.outbox.OutboxStatus;
 import io.orgsync.outbox.Provisioning;
-import io.orgsync.tenant.TenantLifecycle;
-import io.orgsync.read.ReadApi;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import io.orgsync.ops.AuthVitalKeysHealthCheck;
 import io.orgsync.ops.DatabaseHealthCheck;
 import io.orgsync.ops.EventMdc;
 import io.orgsync.ops.Gauges;
 import io.orgsync.ops.OpsGauges;
+import io.orgsync.read.MirrorCache;
+import io.orgsync.read.ReadApi;
 import io.orgsync.reconcile.ReconcileRuns;
 import io.orgsync.stripe.StripeBilling;
+import io.orgsync.tenant.TenantLifecycle;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.component.sql.SqlComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -231,7 +233,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         registry.bind("adminApi", new AdminApi(prop(context, "orgsync.admin.token", "")));
         readApi(context, registry, httpHost, database, meters(registry));
         registry.bind("publicHttp", new PortHttpEngine(publicPort));
-        registry.bind("answerHeaders", new io.orgsync.http.AnswerHeaders());
+        registry.bind("answerHeaders", new AnswerHeaders());
         check.warnFallbacks(dev);
         registry.bind("managementHttp", new PortHttpEngine(number(context, "camel.management.port", "9876", Integer.MAX_VALUE).intValue()));
     }
@@ -254,7 +256,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         }
         registry.bind("readApi", readApi);
         // the cache: off, every read goes to the database (what the benchmark compares it with)
-        io.orgsync.read.MirrorCache cache = new io.orgsync.read.MirrorCache(() -> database.newConnection("orgsync-read-cache"),
+        MirrorCache cache = new MirrorCache(() -> database.newConnection("orgsync-read-cache"),
                 number(context, "orgsync.read-api.cache.max-entries", "100000", Integer.MAX_VALUE),
                 Duration.ofMillis(number(context, "orgsync.read-api.cache.wait-ms", "2000", 60000)), meters);
         registry.bind("readCache", cache);
@@ -265,7 +267,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
         configuration.setBindHost(orElse(prop(context, "orgsync.read-api.host", ""), httpHost));
         configuration.setBindPort(port);
-        VertxPlatformHttpServer server = new VertxPlatformHttpServer(configuration);
+        ReadHttpServer server = new ReadHttpServer(configuration);
         server.setCamelContext(context);
         context.addService(server, true, true);
         registry.bind("readHttp", new PortHttpEngine(port));

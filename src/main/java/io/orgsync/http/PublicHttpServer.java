@@ -39,15 +39,20 @@ public class PublicHttpServer extends VertxPlatformHttpServer {
      */
     @Override
     protected void startServer() throws Exception {
+        probe(configuration, "camel.server.port", "ORGSYNC_HTTP_PORT or ORGSYNC_HTTP_HOST");
+        super.startServer();
+    }
+
+    /** Fails with one clear line when the server's port cannot be bound (key and variables: what to set). */
+    static void probe(VertxPlatformHttpServerConfiguration configuration, String key, String variables) {
         if (configuration.getBindPort() > 0) {
             try (ServerSocket probe = new ServerSocket()) {
                 probe.setReuseAddress(true);
                 probe.bind(new InetSocketAddress(configuration.getBindHost(), configuration.getBindPort()));
             } catch (IOException e) {
-                throw new ConfigurationError("camel.server.port", configuration.getBindHost() + ":" + configuration.getBindPort()
-                        + " cannot be bound (" + e.getMessage() + "): set ORGSYNC_HTTP_PORT or ORGSYNC_HTTP_HOST");
+                throw new ConfigurationError(key, configuration.getBindHost() + ":" + configuration.getBindPort()
+                        + " cannot be bound (" + e.getMessage() + "): set " + variables);
             }
         }
-        super.startServer();
     }
 }
