@@ -95,7 +95,9 @@ public class TenantLifecycle implements StartupListener {
                 .locations(tenantMigrations.split("\\s*,\\s*"))
                 .load()
                 .migrate().migrationsExecuted;
-        LOG.info("Tenant schema {}: {} migrations applied", schema, applied);
+        if (applied > 0) {
+            LOG.info("Tenant schema {}: {} migrations applied", schema, applied);
+        }
         return applied;
     }
 

@@ -41,7 +41,7 @@ class ReadCacheTest {
         port = OrgsyncApp.freePort();
         b = OrgsyncApp.start(db, Map.of("orgsync.read-api.enabled", "true", "orgsync.read-api.port", Integer.toString(port),
                 "orgsync.read-api.tokens", "test:" + TOKEN));
-        OrgsyncApp.await("B listening", () -> b.count("pg_stat_activity WHERE application_name = 'orgsync-read-cache'") == 1,
+        OrgsyncApp.await("B listening", () -> b.count("pg_stat_activity WHERE application_name = 'orgsync-read-cache' AND datname = current_database()") == 1,
                 Duration.ofSeconds(30));
     }
 
@@ -90,10 +90,10 @@ class ReadCacheTest {
         read("tnt_lost");
         assertThat(read("tnt_lost").path("name").asText()).isEqualTo("Acme Corporation"); // cached
         // the listener's session ends, and a change is made that it will never be told of
-        b.rows("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'orgsync-read-cache'");
+        b.rows("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'orgsync-read-cache' AND datname = current_database()");
         b.rows("UPDATE av_organizations SET name = 'changed while nobody listened' WHERE id = 'tnt_lost' RETURNING id");
         assertThat(read("tnt_lost").path("name").asText()).isEqualTo("changed while nobody listened");
-        OrgsyncApp.await("B listening again", () -> b.count("pg_stat_activity WHERE application_name = 'orgsync-read-cache'") == 1,
+        OrgsyncApp.await("B listening again", () -> b.count("pg_stat_activity WHERE application_name = 'orgsync-read-cache' AND datname = current_database()") == 1,
                 Duration.ofSeconds(30));
         assertThat(read("tnt_lost").path("name").asText()).isEqualTo("changed while nobody listened");
         b.rows("UPDATE av_organizations SET name = 'after the reconnect' WHERE id = 'tnt_lost' RETURNING id");

@@ -150,4 +150,35 @@ class TenantProvisioningTest {
         assertThat(app.row("SELECT lifecycle, tenant_schema FROM av_organizations WHERE id = 'tnt_taken'"))
                 .containsEntry("lifecycle", "provisioning").containsEntry("tenant_schema", null);
     }
+
+    @Test
+    void aTenantMigrationAddedLaterReachesExistingTenantsAtTheNextStart() throws Exception {
+        String db = io.orgsync.support.TestDatabase.newDatabaseUrl();
+        String schema;
+        try (OrgsyncApp first = OrgsyncApp.start(db, Map.of("orgsync.provisioning.mode", "schema"))) {
+            assertThat(first.postSystem(tenantCreated("tnt_later", "later"), Instant.now().minusSeconds(5)).status()).isEqualTo(200);
+            OrgsyncApp.await("provisioned", () -> first.count("av_organizations WHERE id = 'tnt_later' AND tenant_schema IS NOT NULL") == 1, WAIT);
+            schema = (String) first.row("SELECT tenant_schema FROM av_organizations WHERE id = 'tnt_later'").get("tenant_schema");
+        }
+        // the next version's tenant migrations: the shipped ones and a new table
+        java.nio.file.Path migrations = java.nio.file.Files.createTempDirectory("tenant-migrations");
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("db/tenant"))) {
+            for (java.nio.file.Path file : files.toList()) {
+                java.nio.file.Files.copy(file, migrations.resolve(file.getFileName()));
+            }
+        }
+        java.nio.file.Files.writeString(migrations.resolve("V3__projects.sql"),
+                "CREATE TABLE projects (id bigserial PRIMARY KEY, organization_id text NOT NULL, name text NOT NULL);\n"
+                + "INSERT INTO projects (organization_id, name) SELECT organization_id, 'First project' FROM orgsync_tenant;\n");
+        try (OrgsyncApp next = OrgsyncApp.start(db, Map.of("orgsync.provisioning.mode", "schema",
+                "orgsync.provisioning.schema-migrations", "filesystem:" + migrations))) {
+            OrgsyncApp.await("the new migration in the existing tenant's schema", () -> next.count(schema
+                    + ".flyway_schema_history WHERE version = '3' AND success") == 1, WAIT);
+            OrgsyncApp.await("its table under row-level security", () -> next.count("pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname = '" + schema + "' AND c.relname = 'projects' AND c.relforcerowsecurity") == 1, WAIT);
+            assertThat(next.rows("SELECT organization_id, name FROM " + schema + ".projects"))
+                    .containsExactly(Map.of("organization_id", "tnt_later", "name", "First project"));
+            assertThat(next.count(schema + ".workspaces")).isEqualTo(1);
+        }
+    }
 }
