@@ -1,5 +1,7 @@
 package io.orgsync.http;
 
+import java.util.Map;
+
 /**
  * A request orgsync refuses, with the HTTP status and the stable error code the sender gets back.
  * Thrown by the beans on the webhook path; the routeConfiguration {@code http-errors} turns it
@@ -9,21 +11,21 @@ public class WebhookRejection extends RuntimeException {
 
     private final int status;
     private final String code;
-    private final java.util.Map<String, Object> details;
+    private final Map<String, Object> details;
 
     public WebhookRejection(int status, String code, String message) {
-        this(status, code, message, java.util.Map.of());
+        this(status, code, message, Map.of());
     }
 
     /** With fields the answer carries besides status, code and message (e.g. a suspension's reason). */
-    public WebhookRejection(int status, String code, String message, java.util.Map<String, Object> details) {
+    public WebhookRejection(int status, String code, String message, Map<String, Object> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.details = details;
     }
 
-    public java.util.Map<String, Object> getDetails() {
+    public Map<String, Object> getDetails() {
         return details;
     }
 

@@ -1,11 +1,17 @@
 package io.orgsync.outbox;
 
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.orgsync.ConfigurationError;
 import io.orgsync.http.Json;
 
 /**
@@ -28,9 +34,8 @@ public class Provisioning {
     private static final Pattern IP = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final int MAX_BUCKET = 63;
     private static final int MAX_SLUG = 40;
-
     private static final int MAX_SCHEMA_SLUG = 40;
-    private static final java.util.Set<String> MODES = java.util.Set.of("bucket", "prefix", "schema");
+    private static final Set<String> MODES = Set.of("bucket", "prefix", "schema");
 
     private final String mode;
     private final boolean schema;
@@ -45,15 +50,15 @@ public class Provisioning {
      *                     a shared bucket) storage is a local folder under localDir
      */
     public Provisioning(String modes, String template, String prefix, boolean s3, boolean sharedBucket, String localDir) {
-        java.util.List<String> chosen = java.util.Arrays.stream(modes.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+        List<String> chosen = Arrays.stream(modes.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
         for (String m : chosen) {
             if (!MODES.contains(m)) {
-                throw new io.orgsync.ConfigurationError("orgsync.provisioning.mode", "holds '" + m + "'; it is a comma-separated list of "
+                throw new ConfigurationError("orgsync.provisioning.mode", "holds '" + m + "'; it is a comma-separated list of "
                         + "bucket or prefix (the tenant's storage) and schema (its own PostgreSQL schema), e.g. bucket,schema");
             }
         }
         if (chosen.contains("bucket") && chosen.contains("prefix")) {
-            throw new io.orgsync.ConfigurationError("orgsync.provisioning.mode", "holds both bucket and prefix; a tenant's storage is one or the other");
+            throw new ConfigurationError("orgsync.provisioning.mode", "holds both bucket and prefix; a tenant's storage is one or the other");
         }
         String storage = chosen.contains("bucket") ? "bucket" : chosen.contains("prefix") ? "prefix" : "none";
         this.mode = "none".equals(storage) ? "none" : !s3 ? "local" : "prefix".equals(storage) && !sharedBucket ? "local" : storage;
@@ -109,7 +114,7 @@ public class Provisioning {
         } else if ("prefix".equals(mode)) {
             plan.put("prefix", "tenants/" + slug + "-" + hash + "/");
         } else if ("local".equals(mode)) {
-            plan.put("prefix", java.nio.file.Path.of(localDir, slug + "-" + hash).toString());
+            plan.put("prefix", Path.of(localDir, slug + "-" + hash).toString());
         }
         plan.put("schema", schema ? schemaName(data.path("slug").asText(""), tenantId) : null);
         return plan;
@@ -123,7 +128,7 @@ public class Provisioning {
      * reuses a deleted tenant's slug. Only [a-z0-9_]; the SQL that uses it quotes it all the same.
      */
     public static String schemaName(String slug, String tenantId) {
-        String plain = java.text.Normalizer.normalize(slug, java.text.Normalizer.Form.NFKD).replaceAll("\\p{M}+", "");
+        String plain = Normalizer.normalize(slug, Normalizer.Form.NFKD).replaceAll("\\p{M}+", "");
         return "tenant_" + safe(plain, MAX_SCHEMA_SLUG).replace('-', '_') + "_" + hash(tenantId);
     }
 

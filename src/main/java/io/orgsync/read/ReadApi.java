@@ -5,10 +5,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.orgsync.ConfigurationError;
@@ -28,7 +34,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 public class ReadApi {
 
     private final Map<String, byte[]> tokens = new LinkedHashMap<>();
-    private final java.util.Set<String> revoked;
+    private final Set<String> revoked;
     private final long maxAgeSeconds;
     private final Features features;
 
@@ -54,7 +60,7 @@ public class ReadApi {
                 throw new ConfigurationError("orgsync.read-api.tokens", "names the service '" + name + "' twice");
             }
         }
-        this.revoked = new java.util.HashSet<>(List.of(revoked.strip().isEmpty() ? new String[0] : revoked.strip().split("\\s*,\\s*")));
+        this.revoked = new HashSet<>(List.of(revoked.strip().isEmpty() ? new String[0] : revoked.strip().split("\\s*,\\s*")));
         this.maxAgeSeconds = maxAgeSeconds;
         this.features = Features.read(featuresFile);
     }
@@ -101,7 +107,7 @@ public class ReadApi {
         if ("access".equals(purpose) && "suspended".equals(organization.path("status").asText())) {
             String reason = organization.path("suspended_reason").asText(null);
             throw new WebhookRejection(403, "organization_suspended", "The organization is suspended",
-                    java.util.Collections.singletonMap("reason", reason));
+                    Collections.singletonMap("reason", reason));
         }
         return organization;
     }
@@ -153,13 +159,13 @@ public class ReadApi {
      */
     public void respond(Exchange exchange, Object body) throws Exception {
         byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
-        String etag = "\"" + java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 16) + "\"";
+        String etag = "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 16) + "\"";
         String ifNoneMatch = exchange.getMessage().getHeader("If-None-Match", String.class);
         Message message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader("ETag", etag);
         message.setHeader("Cache-Control", "private, max-age=" + maxAgeSeconds);
-        if (ifNoneMatch != null && java.util.Arrays.stream(ifNoneMatch.split(",")).map(String::strip)
+        if (ifNoneMatch != null && Arrays.stream(ifNoneMatch.split(",")).map(String::strip)
                 .anyMatch(tag -> tag.equals(etag) || tag.equals("W/" + etag) || tag.equals("*"))) {
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, 304);
             message.setBody(null);
@@ -177,7 +183,7 @@ public class ReadApi {
     /** routes/features.yaml: plans, their switches and limits, the default plan, per-organisation overrides. */
     record Features(String defaultPlan, Map<String, Map<String, Object>> switches, Map<String, Map<String, Object>> limits,
                     Map<String, Map<String, Object>> overrideSwitches, Map<String, Map<String, Object>> overrideLimits,
-                    java.util.Set<String> switchNames, java.util.Set<String> limitNames) {
+                    Set<String> switchNames, Set<String> limitNames) {
 
         @SuppressWarnings("unchecked")
         static Features read(Path file) {
@@ -190,8 +196,8 @@ public class ReadApi {
             Map<String, Map<String, Object>> switches = new TreeMap<>();
             Map<String, Map<String, Object>> limits = new TreeMap<>();
             Map<String, Object> plans = (Map<String, Object>) root.getOrDefault("plans", Map.of());
-            java.util.Set<String> switchNames = new java.util.TreeSet<>();
-            java.util.Set<String> limitNames = new java.util.TreeSet<>();
+            Set<String> switchNames = new TreeSet<>();
+            Set<String> limitNames = new TreeSet<>();
             plans.forEach((plan, value) -> {
                 Map<String, Object> p = (Map<String, Object>) value;
                 switches.put(plan, section(file, plan, p, "features", Boolean.class));

@@ -1,6 +1,7 @@
 package io.orgsync.tenant;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -128,7 +129,7 @@ public class TenantLifecycle implements StartupListener {
 
     /** The size of a document in bytes (UTF-8). */
     public int byteCount(String document) {
-        return document.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return document.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** The answer to an export: where it went, how big it is, whether it holds personal data. */
