@@ -62,6 +62,10 @@ class MonitoringAssetsTest {
         assertThat(app.post("{}".getBytes(), Map.of("Content-Type", "application/json")).status()).isEqualTo(401);
         OrgsyncApp.await("a dead letter for the audit sink, counted", () -> value(scrape(), "orgsync_outbox_dead", "target", "audit-sink") == 1, WAIT);
         OrgsyncApp.await("the archive delivered", () -> value(scrape(), "orgsync_delivery_successes_total", "target", "archive") == 1, WAIT);
+        // the dashboard's GC panel reads jvm_gc_pause_seconds, which exists once this JVM has collected
+        // garbage at least once: not a given in a young test fork (a clean-clone run failed here once)
+        System.gc();
+        OrgsyncApp.await("a GC pause recorded", () -> scrape().contains("jvm_gc_pause_seconds_sum"), WAIT);
         metrics = scrape();
     }
 
