@@ -30,12 +30,16 @@ public class AdminApi {
         if (token == null) {
             throw new WebhookRejection(404, "admin_off", "The admin API is off: set ORGSYNC_ADMIN_TOKEN to turn it on");
         }
-        String header = request(exchange) == null ? null : request(exchange).getHeader("Authorization");
-        byte[] given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        byte[] given = bearerToken(request(exchange) == null ? null : request(exchange).getHeader("Authorization"));
         if (!MessageDigest.isEqual(given, token)) {
             throw new WebhookRejection(401, "unauthorized", "A valid bearer token is required");
         }
+    }
+
+    /** The token of an {@code Authorization: Bearer <token>} header, as bytes; empty when there is none. */
+    public static byte[] bearerToken(String header) {
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
     }
 
     /** Validates the list and replay filters into variables: target, eventType, from, to, limit, offset. */

@@ -94,14 +94,6 @@ public class MirrorCache extends ServiceSupport {
         }
     }
 
-    public boolean isListening() {
-        return listening;
-    }
-
-    public long size() {
-        return cache.estimatedSize();
-    }
-
     /** Waits for a round trip on the listening connection that started after this call; false when there is none to be had. */
     private boolean barrier() throws InterruptedException {
         if (!listening) {

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.orgsync.ConfigurationError;
+import io.orgsync.admin.AdminApi;
 import io.orgsync.http.Json;
 import io.orgsync.http.WebhookRejection;
 import org.apache.camel.Exchange;
@@ -71,11 +72,10 @@ public class ReadApi {
 
     /** The calling service, from its bearer token, or 401: missing_token, invalid_token, token_revoked. */
     public String authorize(Exchange exchange) {
-        String header = exchange.getMessage().getHeader("Authorization", String.class);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+        byte[] given = AdminApi.bearerToken(exchange.getMessage().getHeader("Authorization", String.class));
+        if (given.length == 0) {
             throw new WebhookRejection(401, "missing_token", "A service token is required: Authorization: Bearer <token>");
         }
-        byte[] given = header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
         String caller = null;
         for (Map.Entry<String, byte[]> token : tokens.entrySet()) {
             // every token compared, in constant time each: the answer's time does not tell which one nearly matched
