@@ -11,7 +11,7 @@ start_jar() {
     ${ORGSYNC_BENCH_SETTINGS:-} "$@" \
     ORGSYNC_JAR=target/orgsync.jar JAVA_OPTS_EXTRA="${JAVA_OPTS:-}" bin/orgsync > "$log" 2>&1 &
   PID=$!
-  until grep -q "started in" "$log"; do
+  until grep -qs "started in" "$log"; do
     kill -0 $PID 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.05
   done

@@ -41,6 +41,7 @@ import io.orgsync.ops.EventMdc;
 import io.orgsync.ops.Gauges;
 import io.orgsync.ops.OpsGauges;
 import io.orgsync.read.MirrorCache;
+import io.orgsync.read.ReadFastPath;
 import io.orgsync.read.ReadApi;
 import io.orgsync.reconcile.ReconcileRuns;
 import io.orgsync.stripe.StripeBilling;
@@ -260,14 +261,20 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 number(context, "orgsync.read-api.cache.max-entries", "100000", Integer.MAX_VALUE),
                 Duration.ofMillis(number(context, "orgsync.read-api.cache.wait-ms", "2000", 60000)), meters);
         registry.bind("readCache", cache);
-        if (Boolean.parseBoolean(prop(context, "orgsync.read-api.cache.enabled", "true"))) {
+        boolean cached = Boolean.parseBoolean(prop(context, "orgsync.read-api.cache.enabled", "true"));
+        if (cached) {
             context.addService(cache, true, true);
         }
+        ReadFastPath fastPath = new ReadFastPath(readApi, cache);
         int port = number(context, "orgsync.read-api.port", "8282", 65535).intValue();
         VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
         configuration.setBindHost(orElse(prop(context, "orgsync.read-api.host", ""), httpHost));
         configuration.setBindPort(port);
-        ReadHttpServer server = new ReadHttpServer(configuration);
+        ReadHttpServer server = new ReadHttpServer(configuration, router -> {
+            if (cached) {
+                fastPath.install(router);
+            }
+        });
         server.setCamelContext(context);
         context.addService(server, true, true);
         registry.bind("readHttp", new PortHttpEngine(port));

@@ -6,15 +6,22 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.orgsync.http.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import org.apache.camel.support.service.ServiceSupport;
-import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.QueryExecutor;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,15 +49,73 @@ public class MirrorCache extends ServiceSupport {
         Connection connect() throws SQLException;
     }
 
-    /** What a read gets: the cached document (null: read the database) and the generation to store under. */
-    public record Lookup(String document, long generation, boolean usable) {
+    /** What a read gets: the cached entry (null: read the database) and the generation to store under. */
+    public record Lookup(Entry entry, long generation, boolean usable) {
+
+        /** The cached document, or null: read the database. */
+        public String document() {
+            return entry == null ? null : entry.document();
+        }
+    }
+
+    /**
+     * A cached organisation: its document, parsed once, and the answers made of it so far (an entry
+     * never changes: a change of the organisation drops it), which {@link ReadFastPath} serves.
+     */
+    public static final class Entry {
+        private final String document;
+        private final JsonNode organization;
+        private volatile ReadApi.Answer answer;
+        private volatile ReadApi.Answer features;
+        private final Map<String, ReadApi.Answer> feature = new ConcurrentHashMap<>();
+
+        Entry(String document) {
+            this.document = document;
+            try {
+                this.organization = Json.MAPPER.readTree(document);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("An organisation's document is not JSON: " + e.getMessage(), e);
+            }
+        }
+
+        public String document() {
+            return document;
+        }
+
+        JsonNode organization() {
+            return organization;
+        }
+
+        ReadApi.Answer answer(Supplier<ReadApi.Answer> make) {
+            ReadApi.Answer a = answer;
+            return a != null ? a : (answer = make.get());
+        }
+
+        ReadApi.Answer features(Supplier<ReadApi.Answer> make) {
+            ReadApi.Answer a = features;
+            return a != null ? a : (features = make.get());
+        }
+
+        ReadApi.Answer feature(String name, Supplier<ReadApi.Answer> make) {
+            ReadApi.Answer a = feature.get(name);
+            if (a == null) {
+                a = make.get(); // throws for a name no plan knows: only known names are kept
+                feature.put(name, a);
+            }
+            return a;
+        }
+    }
+
+    /** A slug's organisation, as read when the cache was at this generation. */
+    private record SlugEntry(String organizationId, long generation) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorCache.class);
     static final String CHANNEL = "orgsync_mirror";
 
     private final Connector connector;
-    private final Cache<String, String> cache;
+    private final Cache<String, Entry> cache;
+    private final Cache<String, SlugEntry> slugs;
     private final Duration barrierTimeout;
     private final Object lock = new Object();
     private final Object signal = new Object();
@@ -62,6 +127,7 @@ public class MirrorCache extends ServiceSupport {
     public MirrorCache(Connector connector, long maxEntries, Duration barrierTimeout, MeterRegistry meters) {
         this.connector = connector;
         this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
+        this.slugs = Caffeine.newBuilder().maximumSize(maxEntries).build();
         this.barrierTimeout = barrierTimeout;
         if (meters != null) {
             // cache_gets_total{cache="orgsync-read",result="hit"|"miss"}, cache_size, cache_evictions_total
@@ -87,26 +153,72 @@ public class MirrorCache extends ServiceSupport {
         if (organizationId == null || document == null || lookup == null || !lookup.usable()) {
             return;
         }
+        Entry entry = new Entry(document);
         synchronized (lock) {
             if (listening && generation == lookup.generation()) {
-                cache.put(organizationId, document);
+                cache.put(organizationId, entry);
             }
         }
     }
 
-    /** Waits for a round trip on the listening connection that started after this call; false when there is none to be had. */
-    private boolean barrier() throws InterruptedException {
+    /** The generation now: taken before a slug is looked up in the database ({@link #storeSlug}). */
+    public long generation() {
+        synchronized (lock) {
+            return listening ? generation : -1;
+        }
+    }
+
+    /**
+     * Keeps which organisation a slug names, as read from the database after {@link #generation()}
+     * gave {@code before}, unless any change was seen since: a slug moves from one organisation to
+     * another only by changes to them, so any change at all makes every slug entry stale.
+     */
+    public void storeSlug(String slug, String organizationId, long before) {
+        if (slug == null || organizationId == null || before < 0) {
+            return;
+        }
+        synchronized (lock) {
+            if (listening && generation == before) {
+                slugs.put(slug, new SlugEntry(organizationId, before));
+            }
+        }
+    }
+
+    /**
+     * For {@link ReadFastPath}: completes true once every change committed before this call has been
+     * seen (a round trip on the listening connection), false when the cache cannot be trusted (no
+     * connection, or none in the wait). Completed on the listener's thread.
+     */
+    CompletableFuture<Boolean> current() {
         if (!listening) {
-            return false;
+            return CompletableFuture.completedFuture(false);
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         synchronized (signal) {
             waiting.add(done);
             signal.notifyAll();
         }
+        return done.completeOnTimeout(false, barrierTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** For {@link ReadFastPath}, after {@link #current()}: the cached organisation, or null. */
+    Entry cached(String organizationId) {
+        return cache.getIfPresent(organizationId);
+    }
+
+    /** For {@link ReadFastPath}, after {@link #current()}: the organisation a slug names, if known and no change came since. */
+    String cachedSlug(String slug) {
+        SlugEntry entry = slugs.getIfPresent(slug);
+        synchronized (lock) {
+            return entry != null && listening && entry.generation() == generation ? entry.organizationId() : null;
+        }
+    }
+
+    /** Waits for a round trip on the listening connection that started after this call; false when there is none to be had. */
+    private boolean barrier() throws InterruptedException {
         try {
-            return done.get(barrierTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return current().get();
+        } catch (java.util.concurrent.ExecutionException e) {
             return false;
         }
     }
@@ -122,6 +234,7 @@ public class MirrorCache extends ServiceSupport {
         synchronized (lock) {
             generation++;
             cache.invalidateAll();
+            slugs.invalidateAll();
         }
     }
 
@@ -154,7 +267,9 @@ public class MirrorCache extends ServiceSupport {
                 listening = true;
                 backoff = 100;
                 LOG.info("Read cache: listening for mirror changes");
-                PGConnection pg = connection.unwrap(PGConnection.class);
+                // the notifications a round trip received, taken from the driver's queue: PGConnection.getNotifications()
+                // would also wait up to 1 ms on the socket for more, every time (pgjdbc 42.7), and each read with it
+                QueryExecutor received = connection.unwrap(BaseConnection.class).getQueryExecutor();
                 while (listener == Thread.currentThread()) {
                     synchronized (signal) {
                         if (waiting.isEmpty()) {
@@ -163,8 +278,9 @@ public class MirrorCache extends ServiceSupport {
                         batch = waiting;
                         waiting = new ArrayList<>();
                     }
+                    // PostgreSQL sends a listening session what was committed before this query, before its answer
                     statement.execute("SELECT 1");
-                    PGNotification[] notifications = pg.getNotifications();
+                    PGNotification[] notifications = received.getNotifications();
                     if (notifications != null) {
                         for (PGNotification notification : notifications) {
                             if ("*".equals(notification.getParameter())) {

@@ -36,7 +36,7 @@ public class ReadApi {
 
     private final Map<String, byte[]> tokens = new LinkedHashMap<>();
     private final Set<String> revoked;
-    private final long maxAgeSeconds;
+    private final String cacheControl;
     private final Features features;
 
     /**
@@ -62,7 +62,7 @@ public class ReadApi {
             }
         }
         this.revoked = new HashSet<>(List.of(revoked.strip().isEmpty() ? new String[0] : revoked.strip().split("\\s*,\\s*")));
-        this.maxAgeSeconds = maxAgeSeconds;
+        this.cacheControl = "private, max-age=" + maxAgeSeconds;
         this.features = Features.read(featuresFile);
     }
 
@@ -72,7 +72,14 @@ public class ReadApi {
 
     /** The calling service, from its bearer token, or 401: missing_token, invalid_token, token_revoked. */
     public String authorize(Exchange exchange) {
-        byte[] given = AdminApi.bearerToken(exchange.getMessage().getHeader("Authorization", String.class));
+        String caller = caller(exchange.getMessage().getHeader("Authorization", String.class));
+        exchange.setVariable("service", caller);
+        return caller;
+    }
+
+    /** The service an Authorization header names, or 401: missing_token, invalid_token, token_revoked. */
+    String caller(String authorization) {
+        byte[] given = AdminApi.bearerToken(authorization);
         if (given.length == 0) {
             throw new WebhookRejection(401, "missing_token", "A service token is required: Authorization: Bearer <token>");
         }
@@ -89,7 +96,6 @@ public class ReadApi {
         if (revoked.contains(caller)) {
             throw new WebhookRejection(401, "token_revoked", "The service token of '" + caller + "' is revoked");
         }
-        exchange.setVariable("service", caller);
         return caller;
     }
 
@@ -99,8 +105,11 @@ public class ReadApi {
      * ({@code ?for=access}), 403 {@code organization_suspended} with its reason.
      */
     public JsonNode organization(Exchange exchange, String document) throws IOException {
-        JsonNode organization = found(document);
-        String purpose = exchange.getMessage().getHeader("for", String.class);
+        return admitted(found(document), exchange.getMessage().getHeader("for", String.class));
+    }
+
+    /** The organisation, unless an access decision is asked ({@code purpose} "access") and it is suspended: 403. */
+    JsonNode admitted(JsonNode organization, String purpose) {
         if (purpose != null && !purpose.equals("access")) {
             throw WebhookRejection.badRequest("invalid_parameter", "\"for\" may only be \"access\"");
         }
@@ -114,14 +123,21 @@ public class ReadApi {
 
     /** The organisation's features and limits: its plan's, with its overrides; none when it is suspended or deleted. */
     public Map<String, Object> features(String document) throws IOException {
-        JsonNode organization = found(document);
+        return featuresOf(found(document));
+    }
+
+    Map<String, Object> featuresOf(JsonNode organization) {
         return features.of(organization.path("id").asText(), organization.path("plan").asText(null),
                 organization.path("status").asText());
     }
 
     /** One feature (a switch: enabled) or limit (limit), or 404 unknown_feature. */
     public Map<String, Object> feature(String document, String name) throws IOException {
-        Map<String, Object> all = features(document);
+        return featureOf(found(document), name);
+    }
+
+    Map<String, Object> featureOf(JsonNode organization, String name) {
+        Map<String, Object> all = featuresOf(organization);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("organization_id", all.get("organization_id"));
         answer.put("feature", name);
@@ -146,34 +162,59 @@ public class ReadApi {
         if (document == null) {
             throw new WebhookRejection(404, "not_found", "No organization has this id or slug");
         }
-        JsonNode organization = Json.MAPPER.readTree(document);
+        return found(Json.MAPPER.readTree(document));
+    }
+
+    static JsonNode found(JsonNode organization) {
         if ("deleted".equals(organization.path("status").asText())) {
             throw new WebhookRejection(410, "organization_deleted", "The organization was deleted");
         }
         return organization;
     }
 
+    /** An answer's bytes (JSON) and its ETag: a hash of the bytes. */
+    public record Answer(byte[] bytes, String etag) {
+
+        /** True when an If-None-Match header names this answer's ETag (or *): the caller has it already. */
+        boolean matches(String ifNoneMatch) {
+            return ifNoneMatch != null && Arrays.stream(ifNoneMatch.split(",")).map(String::strip)
+                    .anyMatch(tag -> tag.equals(etag) || tag.equals("W/" + etag) || tag.equals("*"));
+        }
+    }
+
+    Answer answer(Object body) {
+        try {
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+            return new Answer(bytes, "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 16) + "\"");
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("An answer of the read API cannot be written: " + e.getMessage(), e);
+        }
+    }
+
+    /** The Cache-Control of every answer. */
+    String cacheControl() {
+        return cacheControl;
+    }
+
     /**
-     * The answer: 200 with the JSON, its ETag (a hash of the bytes) and Cache-Control; 304 with no
-     * body when If-None-Match names this ETag already.
+     * The answer: 200 with the JSON, its ETag and Cache-Control; 304 with no body when If-None-Match
+     * names this ETag already. {@link ReadFastPath} answers the same from the cache.
      */
-    public void respond(Exchange exchange, Object body) throws Exception {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
-        String etag = "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 16) + "\"";
+    public void respond(Exchange exchange, Object body) {
+        Answer answer = answer(body);
         String ifNoneMatch = exchange.getMessage().getHeader("If-None-Match", String.class);
         Message message = exchange.getMessage();
         message.removeHeaders("*");
-        message.setHeader("ETag", etag);
-        message.setHeader("Cache-Control", "private, max-age=" + maxAgeSeconds);
-        if (ifNoneMatch != null && Arrays.stream(ifNoneMatch.split(",")).map(String::strip)
-                .anyMatch(tag -> tag.equals(etag) || tag.equals("W/" + etag) || tag.equals("*"))) {
+        message.setHeader("ETag", answer.etag());
+        message.setHeader("Cache-Control", cacheControl);
+        if (answer.matches(ifNoneMatch)) {
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, 304);
             message.setBody(null);
             return;
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(bytes);
+        message.setBody(answer.bytes());
     }
 
     private static Long toLong(Object value) {

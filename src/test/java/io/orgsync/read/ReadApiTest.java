@@ -239,6 +239,7 @@ class ReadApiTest {
     void readsGoThroughTheReaderRole() throws Exception {
         try (Connection c = DriverManager.getConnection(app.dbUrl); Statement s = c.createStatement()) {
             s.execute("REVOKE SELECT ON av_organizations FROM orgsync_reader");
+            s.execute("NOTIFY orgsync_mirror, 'tnt_r1'"); // out of the cache, if an earlier read put it there
             try {
                 // orgsync's own (superuser) role could still read it: the API cannot, so it reads as orgsync_reader
                 Answer refused = get("/v1/organizations/tnt_r1", BILLING);
@@ -250,6 +251,44 @@ class ReadApiTest {
             }
         }
         assertThat(get("/v1/organizations/tnt_r1", BILLING).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aReadTheCacheHoldsIsAnsweredBeforeTheRoutesAndTheSameAsTheyWould() throws Exception {
+        for (String path : new String[] {"/v1/organizations/tnt_r1", "/v1/organizations/tnt_r1?for=access",
+                "/v1/organizations/by-slug/reader-one", "/v1/organizations/tnt_r1/features",
+                "/v1/organizations/tnt_r1/features/maxEvents", "/v1/organizations/tnt_r1/features/customDomain"}) {
+            Answer first = get(path, BILLING); // the routes', when the cache does not hold it yet
+            long routed = readRouteExchanges();
+            Answer cached = get(path, BILLING);
+            Answer notModified = get(path, BILLING, "If-None-Match", cached.header("ETag"));
+            assertThat(readRouteExchanges()).as("no exchange for %s once cached", path).isEqualTo(routed);
+            assertThat(cached.status()).as(path).isEqualTo(200);
+            assertThat(cached.raw()).as(path).isEqualTo(first.raw());
+            assertThat(cached.response().headers().map().keySet()).as(path).isEqualTo(first.response().headers().map().keySet());
+            for (String header : new String[] {"ETag", "Cache-Control", "Content-Type"}) {
+                assertThat(cached.header(header)).as(path + " " + header).isEqualTo(first.header(header));
+            }
+            assertThat(notModified.status()).as(path).isEqualTo(304);
+            assertThat(notModified.raw()).isEmpty();
+        }
+        // what the cache cannot answer 200 still reaches the routes: refusals, a bad token, an unknown parameter
+        long routed = readRouteExchanges();
+        assertThat(get("/v1/organizations/tnt_r2", BILLING).status()).isEqualTo(200);
+        assertThat(get("/v1/organizations/tnt_r2?for=access", BILLING).status()).isEqualTo(403);
+        assertThat(get("/v1/organizations/tnt_r2?for=access", BILLING).json().path("code").asText()).isEqualTo("organization_suspended");
+        assertThat(get("/v1/organizations/tnt_r3", BILLING).status()).isEqualTo(410);
+        assertThat(get("/v1/organizations/tnt_r1", OLD).status()).isEqualTo(401);
+        assertThat(get("/v1/organizations/tnt_r1?for=everything", BILLING).status()).isEqualTo(400);
+        assertThat(get("/v1/organizations/tnt_r1/features/teleportation", BILLING).status()).isEqualTo(404);
+        assertThat(readRouteExchanges()).isGreaterThanOrEqualTo(routed + 6);
+    }
+
+    /** How many exchanges the read API's routes have handled (Camel's per-route metric). */
+    static long readRouteExchanges() throws Exception {
+        String metrics = app.admin("GET", "/observe/metrics", null).raw();
+        return metrics.lines().filter(line -> line.startsWith("camel_exchanges_total{") && line.contains("routeId=\"read-organization"))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test
