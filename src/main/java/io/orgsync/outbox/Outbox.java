@@ -61,7 +61,7 @@ public class Outbox {
         return new Decision("pending", delay, "retryable");
     }
 
-    /** Retryable: connection errors, timeouts, 5xx and 429. Anything else is permanent. */
+    /** Retryable: connection errors, timeouts, 5xx and 429, and what Kafka calls retriable. Anything else is permanent. */
     record Classification(boolean retryable, long retryAfterMs) {
     }
 
@@ -81,6 +81,10 @@ public class Outbox {
             }
             if (t instanceof SdkServiceException aws) {
                 return new Classification(aws.statusCode() >= 500 || aws.statusCode() == 429 || aws.isThrottlingException(), 0);
+            }
+            if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+                // Kafka's own word: no broker, no leader, a timeout (the changefeed)
+                return new Classification(true, 0);
             }
             if (t instanceof SdkClientException || t instanceof IOException || t instanceof java.util.concurrent.TimeoutException
                     || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException

@@ -32,7 +32,9 @@ class OutboxPolicyTest {
     @Test
     void retryableFailuresRetryUntilTheLastAttempt() {
         for (Throwable t : List.of(new IOException("reset"), http(503, null), http(500, null), http(429, null),
-                new RuntimeException(new ConnectException("refused")))) {
+                new RuntimeException(new ConnectException("refused")),
+                new org.apache.camel.CamelExchangeException("split", null, new org.apache.kafka.common.errors.TimeoutException("no metadata")),
+                new org.apache.kafka.common.errors.NotLeaderOrFollowerException("moving"))) {
             assertThat(Outbox.decide(t, 1, 3, 100, 1000, 0.5)).as(t.toString())
                     .extracting(Outbox.Decision::status, Outbox.Decision::category).containsExactly("pending", "retryable");
             assertThat(Outbox.decide(t, 3, 3, 100, 1000, 0.5)).extracting(Outbox.Decision::status, Outbox.Decision::category)
@@ -42,7 +44,8 @@ class OutboxPolicyTest {
 
     @Test
     void anythingElseIsADeadLetterAtOnce() {
-        for (Throwable t : List.of(http(400, null), http(404, null), http(422, null), new IllegalArgumentException("no price"))) {
+        for (Throwable t : List.of(http(400, null), http(404, null), http(422, null), new IllegalArgumentException("no price"),
+                new org.apache.kafka.common.errors.RecordTooLargeException("too large"))) {
             assertThat(Outbox.decide(t, 1, 10, 100, 1000, 0.5)).as(t.toString())
                     .extracting(Outbox.Decision::status, Outbox.Decision::category).containsExactly("dead", "permanent");
         }
