@@ -41,6 +41,15 @@ public final class ConfigurationCheck {
      */
     public void check(boolean dev, Set<String> stripePlans) {
         oneOf("orgsync.log.format", Set.of("text", "json"));
+        String mode = value("orgsync.mode").isEmpty() ? "primary" : value("orgsync.mode");
+        if (!mode.equals("primary") && !mode.equals("follower")) {
+            throw new ConfigurationError("orgsync.mode", "is '" + mode + "': set ORGSYNC_MODE to primary (receives the webhooks) "
+                    + "or follower (applies the changefeed of a primary)");
+        }
+        if (mode.equals("follower") && value("orgsync.changefeed.brokers").isBlank()) {
+            throw new ConfigurationError("orgsync.changefeed.brokers", "is empty, and a follower applies the changefeed it reads "
+                    + "from there: set ORGSYNC_CHANGEFEED_BROKERS to the primary's Kafka brokers (host:port,host:port)");
+        }
         url("orgsync.db.url", Set.of("jdbc:postgresql"), false);
         boolean insecureAllowed = dev || Boolean.parseBoolean(value("orgsync.authvital.allow-insecure-http"));
         url("orgsync.authvital.host", insecureAllowed ? Set.of("https", "http") : Set.of("https"), true);

@@ -12,6 +12,7 @@ import io.orgsync.authvital.AuthVitalKeys;
 import io.orgsync.authvital.AuthVitalReconciler;
 import io.orgsync.authvital.AuthVitalVerifier;
 import io.orgsync.authvital.KeyLookup;
+import io.orgsync.authvital.KeysUnavailable;
 import io.orgsync.clerk.ClerkEnvelope;
 import io.orgsync.clerk.ClerkReconciler;
 import io.orgsync.clerk.SvixVerifier;
@@ -40,6 +41,7 @@ import io.orgsync.ops.DatabaseHealthCheck;
 import io.orgsync.ops.EventMdc;
 import io.orgsync.ops.Gauges;
 import io.orgsync.ops.OpsGauges;
+import io.orgsync.ops.FollowerLag;
 import io.orgsync.read.MirrorCache;
 import io.orgsync.read.ReadFastPath;
 import io.orgsync.read.ReadApi;
@@ -78,7 +80,9 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         // event_id, source, event_type, target, outbox_id in the MDC of the routes' log lines
         context.getCamelContextExtension().addLogListener(new EventMdc());
 
-        boolean dev = Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
+        // a follower (docs/changefeed.md): no webhooks, so no development key either (ConfigurationCheck checks the mode)
+        boolean follower = prop(context, "orgsync.mode", "primary").equals("follower");
+        boolean dev = !follower && Boolean.parseBoolean(prop(context, "orgsync.dev.enabled", "false"));
         String httpHost = prop(context, "camel.server.host", "0.0.0.0");
         if (dev && !isLoopback(httpHost) && !Boolean.parseBoolean(prop(context, "orgsync.dev.allow-remote", "false"))) {
             throw new ConfigurationError("camel.server.host", "is " + httpHost + ", and development mode serves /dev/mirror without "
@@ -110,7 +114,7 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         context.addService(database, true, true);
         context.addStartupListener(database);
         try {
-            bindBeans(context, registry, clock, dev, httpHost, database, check);
+            bindBeans(context, registry, clock, dev, follower, httpHost, database, check);
         } catch (Exception e) {
             // a setting found wrong after the database was opened: the embedded PostgreSQL must not outlive this
             database.stop();
@@ -119,8 +123,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
     }
 
     /** Binds every bean the routes use, on the opened database. */
-    private void bindBeans(CamelContext context, Registry registry, Clock clock, boolean dev, String httpHost, Database database,
-                           ConfigurationCheck check) throws Exception {
+    private void bindBeans(CamelContext context, Registry registry, Clock clock, boolean dev, boolean follower, String httpHost,
+                           Database database, ConfigurationCheck check) throws Exception {
         registry.bind("dataSource", database.dataSource());
         registry.bind(GroupCommit.DATA_SOURCE, database.applyDataSource());
         // two pools in the registry: camel-sql no longer picks one by itself
@@ -143,7 +147,12 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         }
         String avHost = prop(context, "orgsync.authvital.host", "");
         KeyLookup keys;
-        if (dev && avHost.isBlank()) {
+        if (follower) {
+            // no webhook endpoints: nothing to verify
+            keys = kid -> {
+                throw new KeysUnavailable("jwks_unavailable", "A follower receives no webhooks");
+            };
+        } else if (dev && avHost.isBlank()) {
             // development only: the jar trusts its own key (also published by route dev-jwks). Looked up
             // in-process: fetching it over HTTP from itself could starve the worker threads under load.
             keys = devKeys::publicKey;
@@ -195,8 +204,20 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         int publicPort = number(context, "camel.server.port", "8080", Integer.MAX_VALUE).intValue();
         HttpFrontDoor frontDoor = new HttpFrontDoor(context, httpHost, publicPort,
                 number(context, "orgsync.webhook.max-body-bytes", "1048576", Long.MAX_VALUE));
-        context.addService(frontDoor, true, true);
-        context.addStartupListener(frontDoor);
+        if (follower) {
+            // no webhook port: the changefeed is its only input; its lag is a metric and a readiness check
+            FollowerLag lag = new FollowerLag(prop(context, "orgsync.changefeed.brokers", ""), prop(context, "orgsync.changefeed.topic", ""),
+                    prop(context, "orgsync.follower.group-id", "orgsync-follower"),
+                    number(context, "orgsync.follower.max-lag", "1000", Long.MAX_VALUE),
+                    Duration.ofMillis(number(context, "orgsync.follower.lag-period-ms", "5000", Long.MAX_VALUE)), meters(registry));
+            registry.bind("followerLag", lag);
+            context.addService(lag, true, true);
+            LOG.info("Follower mode: no webhook endpoints; applying the changefeed {} from {}", prop(context, "orgsync.changefeed.topic", ""),
+                    prop(context, "orgsync.changefeed.brokers", ""));
+        } else {
+            context.addService(frontDoor, true, true);
+            context.addStartupListener(frontDoor);
+        }
         registry.bind("durableFiles", new DurableFiles());
         registry.bind("webhookGuard", new WebhookGuard());
         registry.bind("webhookReplies", new WebhookReplies());

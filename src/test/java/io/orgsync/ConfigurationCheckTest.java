@@ -50,6 +50,18 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void theModeIsPrimaryOrAFollowerWithBrokers() {
+        Map<String, String> p = good();
+        p.put("orgsync.mode", "backup");
+        assertThat(error(p).key()).isEqualTo("orgsync.mode");
+        assertThat(error(p).getMessage()).contains("ORGSYNC_MODE");
+        p.put("orgsync.mode", "follower");
+        assertThat(error(p).key()).isEqualTo("orgsync.changefeed.brokers");
+        p.put("orgsync.changefeed.brokers", "kafka-1:9092");
+        assertThatCode(() -> check(p, false)).doesNotThrowAnyException();
+    }
+
+    @Test
     void anAdminTokenShorterThan32CharactersIsRefused() {
         Map<String, String> p = good();
         p.put("orgsync.admin.token", "a".repeat(31));
