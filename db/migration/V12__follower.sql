@@ -49,7 +49,7 @@ $$;
 
 -- The table of a message's source and kind; NULL for none.
 CREATE FUNCTION orgsync_follow_table(source text, kind text) RETURNS regclass
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT CASE source || '.' || kind
         WHEN 'authvital.organization' THEN 'av_organizations'::regclass
         WHEN 'authvital.application' THEN 'av_applications'::regclass
