@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Kafka's admin client; metric {@code orgsync_follower_lag} (messages; -1 while unknown). Readiness
  * (check {@code orgsync/follower-lag}) is DOWN past {@code orgsync.follower.max-lag}, and while the lag
  * cannot be measured (Kafka out of reach, or not measured yet): a follower that cannot tell how far
- * behind it is must not be taken for current.
+ * behind it is must not be taken for current. A topic that does not exist yet (the primary has
+ * published nothing) is a lag of 0.
  */
 public class FollowerLag extends AbstractHealthCheck implements org.apache.camel.Service {
 
@@ -115,12 +117,19 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                // the primary has published nothing yet: nothing to be behind on
+                lag.set(0);
+                problem = null;
+                return;
+            }
             lag.set(-1);
             String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-            if (problem == null) {
+            String before = problem;
+            problem = "the lag cannot be measured: " + why;
+            if (!problem.equals(before)) {
                 LOG.warn("Follower: the changefeed's lag cannot be measured ({})", why);
             }
-            problem = "the lag cannot be measured: " + why;
         }
     }
 

@@ -253,6 +253,30 @@ class FollowerTest {
     }
 
     @Test
+    void aTopicNothingWasPublishedToYetIsNoLagAndABrokerOutOfReachIsNotReady() {
+        io.orgsync.ops.FollowerLag fresh = new io.orgsync.ops.FollowerLag(kafka.bootstrapServers(), "orgsync.changes.nothing-yet",
+                "fresh-follower", 5, Duration.ofMillis(1000), null);
+        assertThat(fresh.call().getState()).as("not measured yet").isEqualTo(org.apache.camel.health.HealthCheck.State.DOWN);
+        fresh.start();
+        try {
+            OrgsyncApp.await("measured", () -> fresh.lag() == 0, Duration.ofSeconds(30));
+            assertThat(fresh.call().getState()).isEqualTo(org.apache.camel.health.HealthCheck.State.UP);
+        } finally {
+            fresh.stop();
+        }
+        io.orgsync.ops.FollowerLag cutOff = new io.orgsync.ops.FollowerLag("127.0.0.1:" + OrgsyncApp.freePort(), TOPIC,
+                "cut-off-follower", 5, Duration.ofMillis(1000), null);
+        cutOff.start();
+        try {
+            OrgsyncApp.await("measuring failed", () -> cutOff.call().getMessage().orElse("").contains("cannot be measured"), Duration.ofSeconds(30));
+            assertThat(cutOff.lag()).isEqualTo(-1);
+            assertThat(cutOff.call().getState()).isEqualTo(org.apache.camel.health.HealthCheck.State.DOWN);
+        } finally {
+            cutOff.stop();
+        }
+    }
+
+    @Test
     void itsLagIsAMetricAndReadinessIsDownPastTheBound() throws Exception {
         awaitInStep();
         OrgsyncApp.await("lag 0 and ready", () -> {
