@@ -15,37 +15,13 @@ BEGIN
 END
 $$;
 
--- A tenant's lifecycle columns come with the message, as the primary derived them: the follower keeps
--- them (the derivation below, V7's, is unchanged otherwise).
-CREATE OR REPLACE FUNCTION orgsync_tenant_lifecycle() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    next_state text;
-BEGIN
-    IF current_setting('orgsync.following', true) IS NOT DISTINCT FROM 'on' THEN
-        RETURN NEW;
-    END IF;
-    next_state := CASE
-        WHEN NEW.purged_at IS NOT NULL THEN 'purged'
-        WHEN NEW.status = 'deleted' THEN 'deleted'
-        WHEN NEW.status = 'suspended' THEN 'suspended'
-        WHEN NEW.provisioned_at IS NULL
-             AND 'provisioning' = ANY (ARRAY(SELECT orgsync_fanout_targets('authvital', 'tenant.created', 'applied'))) THEN 'provisioning'
-        ELSE 'active' END;
-    IF TG_OP = 'UPDATE' AND next_state = OLD.lifecycle THEN
-        NEW.lifecycle := OLD.lifecycle;
-        RETURN NEW;
-    END IF;
-    NEW.lifecycle := next_state;
-    NEW.lifecycle_at := now();
-    IF next_state = 'active' THEN
-        NEW.activated_at := COALESCE(NEW.activated_at, now());
-    ELSIF next_state = 'deleted' THEN
-        NEW.scheduled_purge_at := COALESCE(NEW.scheduled_purge_at, COALESCE(NEW.deleted_at, NEW.status_event_at, now()) + orgsync_retention());
-    END IF;
-    RETURN NEW;
-END
-$$;
+-- A tenant's lifecycle columns come with the message, as the primary derived them: while a follower
+-- applies a message, V7's derivation does not run (its trigger, made again with a condition).
+DROP TRIGGER av_organizations_lifecycle ON av_organizations;
+CREATE TRIGGER av_organizations_lifecycle
+    BEFORE INSERT OR UPDATE ON av_organizations
+    FOR EACH ROW WHEN (current_setting('orgsync.following', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION orgsync_tenant_lifecycle();
 
 -- The table of a message's source and kind; NULL for none.
 CREATE FUNCTION orgsync_follow_table(source text, kind text) RETURNS regclass
@@ -110,9 +86,7 @@ DECLARE
         WHEN 'organizations' THEN 'organization' WHEN 'organization_members' THEN 'membership' END;
     latest orgsync_events%ROWTYPE;
 BEGIN
-    IF OLD.last_event_id IS DISTINCT FROM NEW.last_event_id
-       OR current_setting('orgsync.following', true) IS NOT DISTINCT FROM 'on'
-       OR NOT EXISTS (SELECT 1 FROM orgsync_fanout_rules WHERE 'changefeed' = ANY (targets)) THEN
+    IF NOT EXISTS (SELECT 1 FROM orgsync_fanout_rules WHERE 'changefeed' = ANY (targets)) THEN
         RETURN NULL;
     END IF;
     SELECT * INTO latest FROM orgsync_events e
@@ -140,8 +114,11 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['av_organizations', 'av_applications', 'av_sso_providers', 'av_tenant_app_access',
                              'organizations', 'organization_members'] LOOP
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION orgsync_changefeed_again()',
-                       t || '_changefeed_again', t);
+        -- the condition keeps the function out of every event's own update (it changes last_event_id)
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I FOR EACH ROW '
+                       'WHEN (OLD.last_event_id IS NOT DISTINCT FROM NEW.last_event_id '
+                       'AND current_setting(''orgsync.following'', true) IS DISTINCT FROM ''on'') '
+                       'EXECUTE FUNCTION orgsync_changefeed_again()', t || '_changefeed_again', t);
     END LOOP;
 END
 $$;
