@@ -61,8 +61,15 @@ BEGIN
             FROM orgsync_newer(EXCLUDED.updated_at, t.updated_at) AS newer),
         created_by      = COALESCE(t.created_by, EXCLUDED.created_by),
         created_at      = COALESCE(t.created_at, EXCLUDED.created_at),
-        last_event_id   = CASE WHEN orgsync_newer(EXCLUDED.updated_at, t.updated_at) OR EXCLUDED.status = 'deleted'
-                               THEN EXCLUDED.last_event_id ELSE t.last_event_id END,
+        -- the event whose state the row holds: a deletion over anything else, else the newest updated_at;
+        -- between equals (every membership event embeds its organisation, mostly unchanged) the
+        -- greatest id, so the row is the same whatever order the events come in (a rebuild's order too)
+        last_event_id   = CASE WHEN EXCLUDED.status = 'deleted' AND t.status = 'deleted' THEN GREATEST(EXCLUDED.last_event_id, t.last_event_id)
+                               WHEN EXCLUDED.status = 'deleted' THEN EXCLUDED.last_event_id
+                               WHEN t.status = 'deleted' THEN t.last_event_id
+                               WHEN EXCLUDED.updated_at IS NOT DISTINCT FROM t.updated_at THEN GREATEST(EXCLUDED.last_event_id, t.last_event_id)
+                               WHEN orgsync_newer(EXCLUDED.updated_at, t.updated_at) THEN EXCLUDED.last_event_id
+                               ELSE t.last_event_id END,
         updated_at      = GREATEST(t.updated_at, EXCLUDED.updated_at),
         from_membership = t.from_membership AND EXCLUDED.from_membership,
         status          = CASE WHEN t.status = 'deleted' OR EXCLUDED.status = 'deleted' THEN 'deleted' ELSE 'active' END,

@@ -45,4 +45,4 @@ FROM due, orgsync_events e
 WHERE o.id = due.id AND e.id = o.event_pk
 RETURNING o.id AS outbox_id, o.target, o.attempts, o.order_key, e.id AS event_pk, e.source, e.channel, e.event_id,
           e.dedupe_key, e.event_type, e.entity_type, e.entity_id, e.tenant_id, e.occurred_at, e.received_at, e.key_id,
-          e.outcome, CAST(e.data AS text) AS data, CAST(e.headers AS text) AS headers, e.raw_body
+          e.outcome, CAST(e.data AS text) AS data, CAST(e.headers AS text) AS headers, e.raw_body, e.origin

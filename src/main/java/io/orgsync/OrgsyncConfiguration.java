@@ -235,6 +235,10 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         if (s3 != null) {
             registry.bind("s3Client", s3);
         }
+        // rebuild from the archive: reads the archive target's documents back (routes/rebuild.camel.yaml)
+        registry.bind("archiveRebuild", new io.orgsync.reconcile.ArchiveRebuild(s3, prop(context, "orgsync.s3.bucket", ""),
+                Path.of(prop(context, "orgsync.archive.dir", "data/archive")), clock,
+                number(context, "orgsync.rebuild.max-days", "366", 36500)));
         registry.bind("provisioning", new Provisioning(prop(context, "orgsync.provisioning.mode", "bucket"),
                 orElse(prop(context, "orgsync.provisioning.bucket-template", ""), "{prefix}-{slug}-{hash}"),
                 prop(context, "orgsync.provisioning.bucket-prefix", "orgsync"),

@@ -86,7 +86,11 @@ public class AdminApi {
     /** The filters of GET /admin/reconcile/runs into variables: filterSource, limit, offset. */
     public void runFilters(Exchange exchange) {
         HttpServerRequest request = request(exchange);
-        exchange.setVariable("filterSource", sourceFilter(request));
+        String source = name(request, "source");
+        if (source != null && !java.util.Set.of("authvital", "clerk", "archive").contains(source)) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital, clerk or archive (a rebuild)");
+        }
+        exchange.setVariable("filterSource", source);
         exchange.setVariable("limit", number(request, "limit", 20, 1, 500));
         exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
     }

@@ -40,9 +40,15 @@ public class SvixVerifier {
                     .put("message_id", messageId).put("signed_at", timestamp.toString());
         }
 
-        /** The proof kept with a quarantined event ({@link #describe}), read back for its replay. */
+        /**
+         * The proof kept with a quarantined event ({@link #describe}), read back for its replay; or
+         * an archived one's, which has neither field: the event id is the message id, and the time
+         * of receipt stands in for the signed time (within the tolerance of it, or it was refused).
+         */
         public static Verified restore(JsonNode proof) {
-            return new Verified(proof.path("message_id").asText(), Instant.parse(proof.path("signed_at").asText()));
+            String messageId = proof.hasNonNull("message_id") ? proof.get("message_id").asText() : proof.path("event_id").asText();
+            String signedAt = proof.hasNonNull("signed_at") ? proof.get("signed_at").asText() : proof.path("received_at").asText();
+            return new Verified(messageId, Instant.parse(signedAt));
         }
     }
 

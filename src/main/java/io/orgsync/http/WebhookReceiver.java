@@ -83,6 +83,10 @@ public class WebhookReceiver<V> {
         Instant receivedAt = exchange.getVariable("receivedAt", Instant.class);
         ObjectNode event = normalisation.normalise(verified, requestHeaders(exchange), exchange.getVariable("rawBody", byte[].class),
                 receivedAt != null ? receivedAt : clock.instant());
+        if (exchange.getVariable("origin") instanceof String origin) {
+            // read back from the archive by a rebuild: the fan-out treats it so (orgsync.fanout.rebuilt)
+            event.put("origin", origin);
+        }
         exchange.setVariable("eventId", event.get("event_id").textValue());
         exchange.setVariable("eventType", event.get("type").textValue());
         exchange.setVariable("event", event);
@@ -152,6 +156,28 @@ public class WebhookReceiver<V> {
         exchange.setVariable("receivedAt", ((java.sql.Timestamp) row.get("received_at")).toInstant());
         exchange.setVariable("spooledHeaders", headers);
         exchange.setVariable("verified", restore.apply(Json.MAPPER.readTree(String.valueOf(row.get("verification")))));
+    }
+
+    /**
+     * Reads an archived delivery back for a rebuild (the body: the archive document,
+     * routes/fanout-targets.camel.yaml, target-archive): the raw bytes exactly as signed, the headers
+     * kept with it, its time of receipt and what its verification proved, which is not repeated (the
+     * signing key may be long rotated away; the archive holds only what was verified). Variable
+     * {@code origin} becomes "archive". The same steps as a live request follow: normalise, validate, apply.
+     */
+    public void fromArchive(Exchange exchange) {
+        JsonNode document = exchange.getMessage().getBody(JsonNode.class);
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        document.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        exchange.setVariable("rawBody", document.path("raw_body").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        exchange.setVariable("receivedAt", Instant.parse(document.path("received_at").asText()));
+        exchange.setVariable("spooledHeaders", headers);
+        // the proof as archived, with what a source's proof may need that the archive keeps elsewhere
+        ObjectNode proof = document.path("verification").deepCopy();
+        proof.set("event_id", document.path("event_id"));
+        proof.set("received_at", document.path("received_at"));
+        exchange.setVariable("verified", restore.apply(proof));
+        exchange.setVariable("origin", "archive");
     }
 
     /** The request's headers, names in lower case, but never Authorization, Proxy-Authorization or Cookie. */

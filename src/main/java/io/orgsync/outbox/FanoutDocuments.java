@@ -42,6 +42,8 @@ public class FanoutDocuments {
         document.put("event_id", row.get("event_id"));
         document.put("dedupe_key", row.get("dedupe_key"));
         document.put("event_type", row.get("event_type"));
+        // a reconciliation's event has no envelope to read it from: a rebuild takes it from here
+        document.put("tenant_id", row.get("tenant_id"));
         document.put("occurred_at", instant(row.get("occurred_at")).toString());
         document.put("received_at", received.toString());
         document.put("outcome", row.get("outcome"));

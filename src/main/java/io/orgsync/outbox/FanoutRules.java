@@ -131,7 +131,7 @@ public class FanoutRules implements StartupListener {
                 SELECT d.event_pk, t.target, d.order_key, d.event_type, d.occurred_at
                 FROM orgsync_outbox d
                 JOIN orgsync_events e ON e.id = d.event_pk
-                CROSS JOIN LATERAL orgsync_fanout_targets(e.source, e.event_type, e.outcome) WITH ORDINALITY AS t(target, k)
+                CROSS JOIN LATERAL orgsync_fanout_targets(e.source, e.event_type, e.outcome, e.origin) WITH ORDINALITY AS t(target, k)
                 WHERE d.target = 'dispatch' AND d.status = 'pending'
                 ORDER BY d.id, t.k
                 ON CONFLICT ON CONSTRAINT orgsync_outbox_once DO NOTHING

@@ -94,6 +94,17 @@ public class Provisioning {
         return plan;
     }
 
+    /**
+     * The names of the storage this tenant.created gives its tenant, without a schema: what a rebuild
+     * records for a tenant deleted since, so that its purge finds storage the lost database's
+     * provisioning made (docs/rebuild.md).
+     */
+    public Map<String, Object> storageNames(Map<String, Object> row) throws Exception {
+        Map<String, Object> names = fresh(row);
+        names.put("schema", null);
+        return names;
+    }
+
     private Map<String, Object> fresh(Map<String, Object> row) throws Exception {
         JsonNode data = Json.MAPPER.readTree(String.valueOf(row.get("data")));
         String tenantId = String.valueOf(row.get("tenant_id"));

@@ -66,7 +66,7 @@ public class ReconcileRuns {
             if (locked) {
                 unlock(source, connection);
             }
-            throw new WebhookRejection(409, "already_running", "A " + source + " reconciliation is already running");
+            throw new WebhookRejection(409, "already_running", "A " + source + " run is already running (one at a time)");
         }
     }
 

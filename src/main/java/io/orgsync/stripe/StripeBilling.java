@@ -15,6 +15,7 @@ import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.CustomerSearchParams;
 import com.stripe.param.SubscriptionCancelParams;
+import com.stripe.param.SubscriptionListParams;
 import com.stripe.param.SubscriptionCreateParams;
 import com.stripe.param.SubscriptionUpdateParams;
 import io.orgsync.http.Json;
@@ -110,15 +111,20 @@ public class StripeBilling {
             throw new IllegalStateException("The tenant has no Stripe customer yet");
         }
 
-        String current = next.get("stripe_plan") == null ? FREE : (String) next.get("stripe_plan");
+        String subscription = (String) next.get("stripe_subscription_id");
+        // null: a subscription found again in Stripe, its plan not known (adoptSubscription)
+        String current = next.get("stripe_plan") != null ? (String) next.get("stripe_plan") : subscription == null ? FREE : null;
         String target = data.hasNonNull("plan") ? data.get("plan").asText()
                 : type.equals("tenant.created") ? FREE : current;
+        if (target == null) {
+            calls.add("none (the event names no plan and the subscription's is not known)");
+            return next;
+        }
         String price = FREE.equals(target) ? null : priceForPlan.apply(target);
         if (!FREE.equals(target) && (price == null || price.isBlank())) {
             throw new IllegalArgumentException("No Stripe price is configured for plan \"" + target
                     + "\" (orgsync.stripe.price." + target + ")");
         }
-        String subscription = (String) next.get("stripe_subscription_id");
         if (price == null && subscription != null) {
             client.v1().subscriptions().cancel(subscription, SubscriptionCancelParams.builder().build(),
                     key(eventId, "subscription.cancel"));
@@ -130,6 +136,7 @@ public class StripeBilling {
                     .setCustomer((String) next.get("stripe_customer_id"))
                     .addItem(SubscriptionCreateParams.Item.builder().setPrice(price).build())
                     .putMetadata("authvital_tenant_id", String.valueOf(event.get("tenant_id")))
+                    .putMetadata("plan", target)
                     .build(), key(eventId, "subscription.create"));
             next.put("stripe_subscription_id", created.getId());
             next.put("stripe_subscription_item_id", created.getItems() == null || created.getItems().getData().isEmpty()
@@ -139,6 +146,7 @@ public class StripeBilling {
             Subscription updated = client.v1().subscriptions().update(subscription, SubscriptionUpdateParams.builder()
                     .addItem(SubscriptionUpdateParams.Item.builder()
                             .setId((String) next.get("stripe_subscription_item_id")).setPrice(price).build())
+                    .putMetadata("plan", target)
                     .setProrationBehavior(SubscriptionUpdateParams.ProrationBehavior.valueOf(prorationBehavior.toUpperCase(java.util.Locale.ROOT)))
                     .build(), key(eventId, "subscription.update"));
             if (updated.getItems() != null && !updated.getItems().getData().isEmpty()) {
@@ -176,6 +184,9 @@ public class StripeBilling {
         calls.add("customer.search");
         if (!found.isEmpty()) {
             next.put("stripe_customer_id", found.get(0).getId());
+            if (next.get("stripe_subscription_id") == null) {
+                adoptSubscription(next, tenantId, calls);
+            }
             return next;
         }
         JsonNode data = Json.MAPPER.readTree(String.valueOf(event.get("data")));
@@ -192,6 +203,31 @@ public class StripeBilling {
         next.put("stripe_customer_id", created.getId());
         calls.add("customer.create");
         return next;
+    }
+
+    /**
+     * A customer found again may have this tenant's subscription too (a mirror rebuilt from the
+     * archive knows neither: docs/rebuild.md): one Stripe lists for the customer (canceled ones are
+     * not listed) with this tenant's {@code authvital_tenant_id} metadata is taken as the tenant's, so
+     * that a paid plan never gets a second subscription. Its plan is the one orgsync wrote in its
+     * {@code plan} metadata; without one it is not known until an event names a plan.
+     */
+    private void adoptSubscription(Map<String, Object> next, String tenantId, List<String> calls) throws Exception {
+        List<Subscription> subscriptions = client.v1().subscriptions().list(SubscriptionListParams.builder()
+                .setCustomer((String) next.get("stripe_customer_id")).setLimit(100L).build()).getData();
+        calls.add("subscription.list");
+        for (Subscription subscription : subscriptions) {
+            if (subscription.getMetadata() != null && tenantId.equals(subscription.getMetadata().get("authvital_tenant_id"))
+                    && !"incomplete_expired".equals(subscription.getStatus())) {
+                next.put("stripe_subscription_id", subscription.getId());
+                next.put("stripe_subscription_item_id", subscription.getItems() == null || subscription.getItems().getData().isEmpty()
+                        ? null : subscription.getItems().getData().get(0).getId());
+                // the plan orgsync wrote on it (subscriptions it made before it wrote one: not known)
+                next.put("stripe_plan", subscription.getMetadata().get("plan"));
+                calls.add("subscription.adopted");
+                return;
+            }
+        }
     }
 
     /**

@@ -101,6 +101,26 @@ class ClerkWebhookTest extends SharedAppTest {
     }
 
     @Test
+    void membershipsEmbeddingTheSameOrganisationStateLeaveTheSameRowInEitherOrder() {
+        // two memberships of one organisation, each embedding it as it is (the same updated_at)
+        ObjectNode first = Fixtures.clerk("organizationMembership.created");
+        ObjectNode second = Fixtures.clerk("organizationMembership.created");
+        ((ObjectNode) second.get("data")).put("id", "orgmem_other");
+        applied(app.postClerk(first, "msg_tie_a"));
+        applied(app.postClerk(second, "msg_tie_b"));
+        Map<String, Object> inOrder = app.row("SELECT name, last_event_id FROM organizations");
+        app.truncate();
+        applied(app.postClerk(second, "msg_tie_b"));
+        applied(app.postClerk(first, "msg_tie_a"));
+        assertThat(app.row("SELECT name, last_event_id FROM organizations")).isEqualTo(inOrder).containsEntry("last_event_id", "msg_tie_b");
+        // a deletion wins over both, whenever it comes
+        applied(app.postClerk(Fixtures.clerk("organization.deleted"), "msg_tie_0_deleted"));
+        applied(app.postClerk(first, "msg_tie_c"));
+        assertThat(app.row("SELECT status, last_event_id FROM organizations"))
+                .containsEntry("status", "deleted").containsEntry("last_event_id", "msg_tie_0_deleted");
+    }
+
+    @Test
     void outOfOrderUpdatesEndOnTheNewest() {
         applied(app.postClerk(Fixtures.clerk("organization.updated"), "msg_newer"));
         applied(app.postClerk(Fixtures.clerk("organization.created"), "msg_older"));

@@ -127,6 +127,7 @@ class FanoutTest {
         stripe.stubFor(post(urlEqualTo("/v1/subscriptions/sub_1")).willReturn(okJson(subscription)));
         stripe.stubFor(delete(urlPathMatching("/v1/subscriptions/sub_1")).willReturn(okJson("{\"id\":\"sub_1\",\"object\":\"subscription\",\"status\":\"canceled\"}")));
         stripe.stubFor(delete(urlEqualTo("/v1/customers/cus_1")).willReturn(okJson("{\"id\":\"cus_1\",\"object\":\"customer\",\"deleted\":true}")));
+        stripe.stubFor(get(urlPathEqualTo("/v1/subscriptions")).willReturn(okJson("{\"object\":\"list\",\"data\":[],\"has_more\":false,\"url\":\"/v1/subscriptions\"}")));
     }
 
     @Test
@@ -285,6 +286,33 @@ class FanoutTest {
         assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/subscriptions")))).singleElement()
                 .satisfies(r -> assertThat(r.getBodyAsString()).contains("customer=cus_earlier"));
         assertThat(app.row("SELECT stripe_customer_id FROM av_organizations")).containsEntry("stripe_customer_id", "cus_earlier");
+    }
+
+    @Test
+    void aSubscriptionStripeAlreadyHoldsForTheTenantIsTakenNotMadeTwice() {
+        // as after a rebuild from the archive: the tenant row knows neither its customer nor its subscription
+        stripe.stubFor(get(urlPathEqualTo("/v1/customers/search"))
+                .willReturn(okJson("{\"object\":\"search_result\",\"data\":[{\"id\":\"cus_earlier\",\"object\":\"customer\"}],"
+                        + "\"has_more\":false,\"url\":\"/v1/customers/search\"}")));
+        stripe.stubFor(get(urlPathEqualTo("/v1/subscriptions")).withQueryParam("customer", equalTo("cus_earlier"))
+                .willReturn(okJson("{\"object\":\"list\",\"has_more\":false,\"url\":\"/v1/subscriptions\",\"data\":["
+                        + "{\"id\":\"sub_other\",\"object\":\"subscription\",\"status\":\"active\",\"metadata\":{\"authvital_tenant_id\":\"tnt_else\"}},"
+                        + "{\"id\":\"sub_earlier\",\"object\":\"subscription\",\"status\":\"active\",\"metadata\":{\"authvital_tenant_id\":\"tnt_test123\",\"plan\":\"pro\"},"
+                        + "\"items\":{\"object\":\"list\",\"data\":[{\"id\":\"si_earlier\",\"object\":\"subscription_item\"}]}}]}")));
+        stripe.stubFor(post(urlEqualTo("/v1/subscriptions/sub_earlier")).willReturn(okJson("{\"id\":\"sub_earlier\",\"object\":\"subscription\","
+                + "\"items\":{\"object\":\"list\",\"data\":[{\"id\":\"si_earlier\",\"object\":\"subscription_item\"}]}}")));
+        ObjectNode updated = Fixtures.seed("tenant.updated");                 // plan enterprise
+        app.rows("INSERT INTO av_organizations (id, name, slug, plan, last_event_at) VALUES ('tnt_test123', 'Test Corp', 'test-corp', 'pro', now()) RETURNING id");
+        assertThat(app.postSync(updated).status()).isEqualTo(200);
+        OrgsyncApp.await("Stripe", () -> app.outbox("stripe", "done") == 1, WAIT);
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/customers")))).isEmpty();
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/subscriptions")))).as("no second subscription").isEmpty();
+        // the plan changed from the one it was made for (pro): its price is swapped, on the subscription it has
+        assertThat(stripe.findAll(postRequestedFor(urlEqualTo("/v1/subscriptions/sub_earlier")))).singleElement()
+                .satisfies(r -> assertThat(form(r)).containsEntry("items[0][id]", "si_earlier").containsEntry("metadata[plan]", "enterprise"));
+        assertThat(app.row("SELECT stripe_customer_id, stripe_subscription_id, stripe_plan FROM av_organizations"))
+                .containsEntry("stripe_customer_id", "cus_earlier").containsEntry("stripe_subscription_id", "sub_earlier")
+                .containsEntry("stripe_plan", "enterprise");
     }
 
     @Test

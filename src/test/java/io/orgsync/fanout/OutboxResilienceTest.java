@@ -230,7 +230,8 @@ class OutboxResilienceTest {
                         Map.of("rule", "authvital.tenant.deleted", "targets", "archive,audit-sink"),
                         Map.of("rule", "authvital.tenant.updated", "targets", "archive,audit-sink"),
                         Map.of("rule", "default", "targets", "archive,audit-sink"),
-                        Map.of("rule", "ignored", "targets", "archive"));
+                        Map.of("rule", "ignored", "targets", "archive"),
+                        Map.of("rule", "rebuilt", "targets", "provisioning"));
         assertThat(first.postSync(Fixtures.seed("tenant.created")).status()).isEqualTo(200);
         OrgsyncApp.await("the event delivered", () -> first.outbox("audit-sink", "done") == 1, WAIT);
         assertThat(first.rows("SELECT target FROM orgsync_outbox ORDER BY id").stream().map(r -> r.get("target")).toList())

@@ -46,4 +46,19 @@ public final class TestDatabase {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Drops the database of this URL (one of {@link #newDatabaseUrl()}) and creates it again, empty: a database lost. */
+    public static synchronized void recreate(String url) {
+        String name = url.substring(url.lastIndexOf('/') + 1).replaceFirst("\\?.*$", "");
+        if (!name.matches("orgsync_test_[0-9]+")) {
+            throw new IllegalArgumentException("Not a test database: " + name);
+        }
+        try (Connection c = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"));
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE " + name + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
