@@ -66,3 +66,29 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- On a follower (orgsync.mode = follower: every session of its pools says so, Database), a row written
+-- by any statement but the changefeed's (a rebuild from the archive seeding it) is numbered 0, below
+-- every message of the feed: the feed, switched on from a recorded position after the rebuild, brings
+-- the row to the primary's state. Numbered from the follower's own sequence, it would stand above the
+-- primary's numbers and the feed would never change it again.
+CREATE OR REPLACE FUNCTION orgsync_stamp_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF current_setting('orgsync.following', true) IS DISTINCT FROM 'on' THEN
+        NEW.change_seq := CASE WHEN current_setting('orgsync.mode', true) = 'follower' THEN 0 ELSE nextval('orgsync_change_seq') END;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- V1's merge of a JSON column made '{}' of two unknowns (NULL and NULL): a row written by a first event
+-- without the object kept NULL, the same row written again by a later or the same event got '{}'.
+-- A follower seeded by a rebuild writes rows the feed had brought already, so the two must agree:
+-- nothing known stays NULL.
+CREATE OR REPLACE FUNCTION orgsync_merge(newer boolean, incoming jsonb, current_value jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN incoming IS NULL AND current_value IS NULL THEN NULL
+                WHEN newer THEN COALESCE(current_value, '{}'::jsonb) || COALESCE(incoming, '{}'::jsonb)
+                ELSE COALESCE(incoming, '{}'::jsonb) || COALESCE(current_value, '{}'::jsonb) END
+$$;

@@ -110,7 +110,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                 Duration.ofMillis(number(context, "orgsync.db.connect-timeout-ms", "2000", Long.MAX_VALUE)),
                 Duration.ofMillis(number(context, "orgsync.db.statement-timeout-ms", "30000", Long.MAX_VALUE)),
                 Duration.ofMillis(number(context, "orgsync.db.socket-timeout-ms", "60000", Long.MAX_VALUE)),
-                prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions")), meters);
+                prop(context, "orgsync.db.migrations", "filesystem:db/migration,filesystem:routes/sql/functions"),
+                follower ? "follower" : "primary"), meters);
         context.addService(database, true, true);
         context.addStartupListener(database);
         try {
@@ -210,6 +211,8 @@ public class OrgsyncConfiguration implements CamelConfiguration {
                     prop(context, "orgsync.follower.group-id", "orgsync-follower"),
                     number(context, "orgsync.follower.max-lag", "1000", Long.MAX_VALUE),
                     Duration.ofMillis(number(context, "orgsync.follower.lag-period-ms", "5000", Long.MAX_VALUE)), meters(registry));
+            lag.setClientSettings(() -> io.orgsync.ops.KafkaClientSettings.admin(context, prop(context, "orgsync.changefeed.brokers", ""),
+                    number(context, "orgsync.follower.lag-period-ms", "5000", Long.MAX_VALUE)));
             registry.bind("followerLag", lag);
             context.addService(lag, true, true);
             LOG.info("Follower mode: no webhook endpoints; applying the changefeed {} from {}", prop(context, "orgsync.changefeed.topic", ""),
@@ -235,7 +238,13 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         if (s3 != null) {
             registry.bind("s3Client", s3);
         }
-        // rebuild from the archive: reads the archive target's documents back (routes/rebuild.camel.yaml)
+        // rebuild from the archive: reads the archive target's documents back (routes/rebuild.camel.yaml);
+        // on a follower, pauses its changefeed consumer and switches it to a recorded position after
+        long changefeedTimeout = number(context, "orgsync.changefeed.timeout-ms", "10000", Long.MAX_VALUE);
+        registry.bind("followerFeed", new io.orgsync.ops.FollowerFeed(context, prop(context, "orgsync.changefeed.topic", ""),
+                prop(context, "orgsync.follower.group-id", "orgsync-follower"),
+                Duration.ofMillis(number(context, "orgsync.rebuild.feed-overlap-ms", "3600000", Long.MAX_VALUE)), Duration.ofMillis(changefeedTimeout),
+                () -> io.orgsync.ops.KafkaClientSettings.admin(context, prop(context, "orgsync.changefeed.brokers", ""), changefeedTimeout)));
         registry.bind("archiveRebuild", new io.orgsync.reconcile.ArchiveRebuild(s3, prop(context, "orgsync.s3.bucket", ""),
                 Path.of(prop(context, "orgsync.archive.dir", "data/archive")), clock,
                 number(context, "orgsync.rebuild.max-days", "366", 36500)));

@@ -37,8 +37,13 @@ public final class Database implements Service, StartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
     /** What {@link #open} needs, from application.properties. */
+    /**
+     * @param mode orgsync.mode, set on every session as {@code orgsync.mode}: a follower's rows written
+     *             by statements other than the changefeed's are numbered 0 (V13, docs/rebuild.md)
+     */
     public record Settings(String url, String user, String password, Path embeddedDirectory, int embeddedPort,
-                           int poolSize, Duration connectTimeout, Duration statementTimeout, Duration socketTimeout, String migrations) {
+                           int poolSize, Duration connectTimeout, Duration statementTimeout, Duration socketTimeout, String migrations,
+                           String mode) {
     }
 
     private final Settings settings;
@@ -158,7 +163,7 @@ public final class Database implements Service, StartupListener {
         // ever: the server cancels a statement past statement_timeout (lock waits included), and the
         // driver gives up on a socket that stays silent past socketTimeout (the server cannot answer at all)
         config.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, settings.socketTimeout().toSeconds())));
-        String options = "-c statement_timeout=" + settings.statementTimeout().toMillis();
+        String options = "-c statement_timeout=" + settings.statementTimeout().toMillis() + " -c orgsync.mode=" + settings.mode();
         if (planOnce) {
             config.addDataSourceProperty("prepareThreshold", "1");
             options += " -c plan_cache_mode=force_generic_plan";

@@ -48,6 +48,7 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
     private volatile String problem = "not measured yet";
     private ScheduledExecutorService timer;
     private Admin admin;
+    private java.util.function.Supplier<Properties> clientSettings;
 
     public FollowerLag(String brokers, String topic, String group, long maxLag, Duration period, MeterRegistry meters) {
         super("orgsync", "follower-lag");
@@ -63,10 +64,18 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
         }
     }
 
+    /** The admin client's settings (TLS, SASL: {@link KafkaClientSettings}), read at start; by default only the brokers. */
+    public void setClientSettings(java.util.function.Supplier<Properties> clientSettings) {
+        this.clientSettings = clientSettings;
+    }
+
     /** Starts measuring, now and then every period. */
     @Override
     public synchronized void start() {
         Properties p = new Properties();
+        if (clientSettings != null) {
+            p.putAll(clientSettings.get());
+        }
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1000, period.toMillis()));
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.max(1000, period.toMillis()));

@@ -80,6 +80,11 @@ public class ArchiveRebuild {
             this.sources = sources;
         }
 
+        /** The end of the range: events received before it. */
+        public Instant to() {
+            return to;
+        }
+
         public String json() {
             ObjectNode json = Json.MAPPER.createObjectNode();
             json.put("from", from.toString()).put("to", to.toString());

@@ -104,9 +104,14 @@ class RebuildFromArchiveTest {
     }
 
     static JsonNode awaitRun(long runId) {
+        return awaitRun(app, ADMIN, runId);
+    }
+
+    /** The run once it has ended, as the admin API shows it. */
+    static JsonNode awaitRun(OrgsyncApp app, String token, long runId) {
         JsonNode[] run = new JsonNode[1];
         OrgsyncApp.await("rebuild run " + runId + " ended", () -> {
-            run[0] = app.admin("GET", "/admin/reconcile/runs/" + runId, ADMIN).json();
+            run[0] = app.admin("GET", "/admin/reconcile/runs/" + runId, token).json();
             return !"running".equals(run[0].path("status").asText());
         }, Duration.ofSeconds(240));
         return run[0];
