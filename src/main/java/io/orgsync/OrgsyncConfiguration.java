@@ -241,10 +241,16 @@ public class OrgsyncConfiguration implements CamelConfiguration {
         // rebuild from the archive: reads the archive target's documents back (routes/rebuild.camel.yaml);
         // on a follower, pauses its changefeed consumer and switches it to a recorded position after
         long changefeedTimeout = number(context, "orgsync.changefeed.timeout-ms", "10000", Long.MAX_VALUE);
-        registry.bind("followerFeed", new io.orgsync.ops.FollowerFeed(context, prop(context, "orgsync.changefeed.topic", ""),
+        io.orgsync.ops.FollowerFeed followerFeed = new io.orgsync.ops.FollowerFeed(context, prop(context, "orgsync.changefeed.topic", ""),
                 prop(context, "orgsync.follower.group-id", "orgsync-follower"),
                 Duration.ofMillis(number(context, "orgsync.rebuild.feed-overlap-ms", "3600000", Long.MAX_VALUE)), Duration.ofMillis(changefeedTimeout),
-                () -> io.orgsync.ops.KafkaClientSettings.admin(context, prop(context, "orgsync.changefeed.brokers", ""), changefeedTimeout)));
+                () -> io.orgsync.ops.KafkaClientSettings.admin(context, prop(context, "orgsync.changefeed.brokers", ""), changefeedTimeout));
+        registry.bind("followerFeed", followerFeed);
+        FollowerLag followerLag = registry.lookupByNameAndType("followerLag", FollowerLag.class);
+        if (followerLag != null) {
+            // not ready while a rebuild seeds the mirror
+            followerLag.setSeeding(followerFeed::isSeeding);
+        }
         registry.bind("archiveRebuild", new io.orgsync.reconcile.ArchiveRebuild(s3, prop(context, "orgsync.s3.bucket", ""),
                 Path.of(prop(context, "orgsync.archive.dir", "data/archive")), clock,
                 number(context, "orgsync.rebuild.max-days", "366", 36500)));

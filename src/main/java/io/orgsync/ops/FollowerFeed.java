@@ -41,6 +41,7 @@ public class FollowerFeed {
     private final Duration overlap;
     private final Duration timeout;
     private final Supplier<java.util.Properties> clientSettings;
+    private volatile boolean seeding;
 
     public FollowerFeed(CamelContext context, String topic, String group, Duration overlap, Duration timeout,
                         Supplier<java.util.Properties> clientSettings) {
@@ -59,8 +60,14 @@ public class FollowerFeed {
     /** Stops the follower's consumer (its in-flight message applied first); it leaves its group. */
     public void pause() throws Exception {
         if (following()) {
+            seeding = true;
             context.getRouteController().stopRoute(ROUTE);
         }
+    }
+
+    /** Whether a rebuild has stopped the consumer and not started it again (readiness is DOWN meanwhile: FollowerLag). */
+    public boolean isSeeding() {
+        return seeding;
     }
 
     /**
@@ -145,6 +152,7 @@ public class FollowerFeed {
         if (following() && context.getRouteController().getRouteStatus(ROUTE) != ServiceStatus.Started) {
             context.getRouteController().startRoute(ROUTE);
         }
+        seeding = false;
     }
 
     /** The run's report: where the feed was switched to (null on a primary). */

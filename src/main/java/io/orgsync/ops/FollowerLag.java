@@ -49,6 +49,7 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
     private ScheduledExecutorService timer;
     private Admin admin;
     private java.util.function.Supplier<Properties> clientSettings;
+    private java.util.function.BooleanSupplier seeding;
 
     public FollowerLag(String brokers, String topic, String group, long maxLag, Duration period, MeterRegistry meters) {
         super("orgsync", "follower-lag");
@@ -67,6 +68,11 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
     /** The admin client's settings (TLS, SASL: {@link KafkaClientSettings}), read at start; by default only the brokers. */
     public void setClientSettings(java.util.function.Supplier<Properties> clientSettings) {
         this.clientSettings = clientSettings;
+    }
+
+    /** Whether a rebuild is seeding the mirror (FollowerFeed): readiness is DOWN while it does. */
+    public void setSeeding(java.util.function.BooleanSupplier seeding) {
+        this.seeding = seeding;
     }
 
     /** Starts measuring, now and then every period. */
@@ -153,7 +159,11 @@ public class FollowerLag extends AbstractHealthCheck implements org.apache.camel
         builder.detail("lag", now);
         builder.detail("max_lag", maxLag);
         String why = problem;
-        if (why != null) {
+        if (seeding != null && seeding.getAsBoolean()) {
+            // its mirror is partial until the rebuild has read the archive and the feed is on again
+            builder.message("Follower: a rebuild from the archive is seeding its mirror");
+            builder.down();
+        } else if (why != null) {
             builder.message("Follower: " + why);
             builder.down();
         } else if (now > maxLag) {

@@ -197,5 +197,23 @@ class FollowerSeedTest {
                 .containsEntry("name", "After the seed 12").containsEntry("from_feed", true);
         assertThat(follower.row("SELECT change_seq FROM av_organizations WHERE id = 'tnt_seed_25'")).as("seeded, not changed since")
                 .containsEntry("change_seq", 0L);
+
+        // while a rebuild has its consumer stopped, the follower is not ready (its mirror is partial)
+        io.orgsync.ops.FollowerFeed feed = follower.camel().getRegistry().lookupByNameAndType("followerFeed", io.orgsync.ops.FollowerFeed.class);
+        OrgsyncApp.await("ready", () -> !health().contains("DOWN"), Duration.ofSeconds(30));
+        feed.pause();
+        assertThat(health()).contains("DOWN").contains("a rebuild from the archive is seeding its mirror");
+        feed.resume();
+        OrgsyncApp.await("ready again", () -> !health().contains("DOWN"), Duration.ofSeconds(30));
+    }
+
+    static String health() {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + follower.managementPort + "/observe/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "unreachable: " + e;
+        }
     }
 }
