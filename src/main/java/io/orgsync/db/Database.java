@@ -36,8 +36,9 @@ public final class Database implements Service, StartupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
-    /** What {@link #open} needs, from application.properties. */
     /**
+     * What {@link #open} needs, from application.properties.
+     *
      * @param mode orgsync.mode, set on every session as {@code orgsync.mode}: a follower's rows written
      *             by statements other than the changefeed's are numbered 0 (V13, docs/rebuild.md)
      */

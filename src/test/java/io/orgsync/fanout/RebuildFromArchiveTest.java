@@ -147,6 +147,17 @@ class RebuildFromArchiveTest {
             calls.add(() -> app.postSync(sync).status());
         }
         assertThat(FollowerTest.sendShuffled(calls, 200, 23)).hasSize(calls.size() + 200).allMatch(s -> s == 200);
+        // and a tenant only a reconciliation found: its event (channel reconcile) applied as the run applies it
+        ObjectNode found = (ObjectNode) Fixtures.system("tenant.created").get("data");
+        found.put("tenant_id", "tnt_reconciled").put("slug", "reconciled").put("name", "Found by a reconciliation");
+        ObjectNode reconciled = io.orgsync.http.CanonicalEvents.event("authvital", "reconcile", "reconcile:tenant:tnt_reconciled:1",
+                "tenant.created", Instant.now().minusSeconds(60), Instant.now(), "tnt_reconciled", null, Map.of(), found,
+                found.toString().getBytes(StandardCharsets.UTF_8));
+        app.camel().createProducerTemplate().send("direct:apply-authvital-event", exchange -> {
+            exchange.setVariable("events", "[" + reconciled + "]");
+            exchange.setVariable("eventType", "tenant.created");
+        });
+        assertThat(app.row("SELECT name FROM av_organizations WHERE id = 'tnt_reconciled'")).containsEntry("name", "Found by a reconciliation");
         OrgsyncApp.await("every event archived and every tenant provisioned", RebuildFromArchiveTest::settled, Duration.ofSeconds(180));
         long events = app.count("orgsync_events");
         Map<String, String> original = mirror(app);
