@@ -182,6 +182,40 @@ public class ArchiveRebuild {
         }
     }
 
+    /**
+     * The archive documents of one day folder in the order they were received (then by event time and
+     * key): each is read once to learn its time of receipt, and only that is kept. Applied in that
+     * order, events about one row with the same event time end as they did when they came (the last
+     * received wins there, live as in a rebuild).
+     */
+    public List<String> inReceiptOrder(String folder) throws IOException {
+        record Received(String key, String receivedAt, String occurredAt) {
+        }
+        List<Received> received = new ArrayList<>();
+        for (String key : keys(folder)) {
+            JsonNode document;
+            try {
+                document = Json.MAPPER.readTree(read(key));
+            } catch (IOException e) {
+                document = null;
+            }
+            // one that cannot be read sorts first, and fails in its turn with why
+            received.add(new Received(key, times(document, "received_at"), times(document, "occurred_at")));
+        }
+        received.sort(java.util.Comparator.comparing(Received::receivedAt).thenComparing(Received::occurredAt).thenComparing(Received::key));
+        return received.stream().map(Received::key).toList();
+    }
+
+    /** An instant field as a sortable text (ISO-8601 in UTC, nanoseconds), or "" when there is none. */
+    private static String times(JsonNode document, String field) {
+        try {
+            return document == null ? "" : String.format("%020d%09d", Instant.parse(document.path(field).asText()).getEpochSecond(),
+                    Instant.parse(document.path(field).asText()).getNano());
+        } catch (DateTimeParseException e) {
+            return "";
+        }
+    }
+
     /** The bytes of one archive document. */
     public byte[] read(String key) throws IOException {
         if (s3 != null) {
