@@ -206,7 +206,7 @@ public class ArchiveRebuild {
         return received.stream().map(Received::key).toList();
     }
 
-    /** An instant field as a sortable text (ISO-8601 in UTC, nanoseconds), or "" when there is none. */
+    /** An instant field as text that sorts as the instants do (zero-padded epoch seconds and nanoseconds), or "" when there is none. */
     private static String times(JsonNode document, String field) {
         try {
             return document == null ? "" : String.format("%020d%09d", Instant.parse(document.path(field).asText()).getEpochSecond(),
