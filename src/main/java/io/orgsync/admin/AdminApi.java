@@ -70,7 +70,7 @@ public class AdminApi {
      */
     public void quarantineFilters(Exchange exchange) {
         HttpServerRequest request = request(exchange);
-        String source = sourceFilter(request);
+        String source = sourceFilter(request, java.util.List.of("authvital", "clerk"));
         String status = name(request, "status");
         if (status != null && !java.util.Set.of("held", "replayed", "discarded", "all").contains(status)) {
             throw WebhookRejection.badRequest("invalid_filter", "\"status\" must be held, replayed, discarded or all");
@@ -86,22 +86,20 @@ public class AdminApi {
     /** The filters of GET /admin/reconcile/runs into variables: filterSource, limit, offset. */
     public void runFilters(Exchange exchange) {
         HttpServerRequest request = request(exchange);
-        String source = name(request, "source");
-        if (source != null && !java.util.Set.of("authvital", "clerk", "archive").contains(source)) {
-            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital, clerk or archive (a rebuild)");
-        }
-        exchange.setVariable("filterSource", source);
+        // a rebuild from the archive is a run of source archive
+        exchange.setVariable("filterSource", sourceFilter(request, java.util.List.of("authvital", "clerk", "archive")));
         exchange.setVariable("limit", number(request, "limit", 20, 1, 500));
         exchange.setVariable("offset", number(request, "offset", 0, 0, Integer.MAX_VALUE));
     }
 
-    private static String sourceFilter(HttpServerRequest request) {
+    private static String sourceFilter(HttpServerRequest request, java.util.List<String> allowed) {
         String source = name(request, "source");
-        if (source != null && !java.util.Set.of("authvital", "clerk").contains(source)) {
-            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be authvital or clerk");
+        if (source != null && !allowed.contains(source)) {
+            throw WebhookRejection.badRequest("invalid_filter", "\"source\" must be one of " + String.join(", ", allowed));
         }
         return source;
     }
+
 
     /** The reason a discard must give: the body {@code {"reason": "…"}}, 1 to 500 characters, or 400. */
     public String discardReason(Exchange exchange) {

@@ -116,9 +116,7 @@ public class WebhookReceiver<V> {
         exchange.setVariable("events", events);
         // it was verified before it was spooled: what a quarantine needs if the database refuses it now
         exchange.setVariable("rawBody", event.path("raw_body").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        event.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
-        exchange.setVariable("spooledHeaders", headers);
+        exchange.setVariable("spooledHeaders", headersOf(event.path("headers")));
         try {
             exchange.setVariable("receivedAt", Instant.parse(event.path("received_at").asText()));
         } catch (java.time.format.DateTimeParseException e) {
@@ -149,9 +147,7 @@ public class WebhookReceiver<V> {
     public void fromQuarantine(Exchange exchange) throws Exception {
         @SuppressWarnings("unchecked")
         Map<String, Object> row = exchange.getMessage().getBody(Map.class);
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        Json.MAPPER.readTree(String.valueOf(row.get("headers"))).fields()
-                .forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        Map<String, String> headers = headersOf(Json.MAPPER.readTree(String.valueOf(row.get("headers"))));
         exchange.setVariable("rawBody", (byte[]) row.get("raw_body"));
         exchange.setVariable("receivedAt", ((java.sql.Timestamp) row.get("received_at")).toInstant());
         exchange.setVariable("spooledHeaders", headers);
@@ -167,8 +163,7 @@ public class WebhookReceiver<V> {
      */
     public void fromArchive(Exchange exchange) {
         JsonNode document = exchange.getMessage().getBody(JsonNode.class);
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        document.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        Map<String, String> headers = headersOf(document.path("headers"));
         exchange.setVariable("rawBody", document.path("raw_body").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         exchange.setVariable("receivedAt", Instant.parse(document.path("received_at").asText()));
         exchange.setVariable("spooledHeaders", headers);
@@ -178,6 +173,13 @@ public class WebhookReceiver<V> {
         proof.set("received_at", document.path("received_at"));
         exchange.setVariable("verified", restore.apply(proof));
         exchange.setVariable("origin", "archive");
+    }
+
+    /** Headers kept as a JSON object (a spool file, the quarantine, the archive), looked up in any case. */
+    private static Map<String, String> headersOf(JsonNode kept) {
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        kept.fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        return headers;
     }
 
     /** The request's headers, names in lower case, but never Authorization, Proxy-Authorization or Cookie. */
@@ -214,8 +216,7 @@ public class WebhookReceiver<V> {
             throw new UnreadableSpoolFile(file == null || file.length == 0 ? "the file is empty"
                     : "the file is not a delivery as orgsync spools it");
         }
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        record.get("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        Map<String, String> headers = headersOf(record.get("headers"));
         try {
             exchange.getMessage().setBody(record.get("body").binaryValue());
             exchange.setVariable("receivedAt", Instant.parse(record.get("received_at").asText()));
