@@ -9,6 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -23,6 +28,7 @@ import java.util.stream.Stream;
  * rename to the final name, then the folder itself forced (the rename is an entry in it), and so
  * every folder this call had to create;</li>
  * <li>{@link #append}: one append forced to disk (and the folder, when the file is new).</li>
+ * <li>{@link #writeAll}, {@link #appendAll}: the same for a batch of files (a claim of outbox rows).</li>
  * </ul>
  * A crash before the call returns can leave a temporary {@code .writing-*} file, never a final
  * file with partial content.
@@ -56,28 +62,82 @@ public class DurableFiles {
 
     /** Writes the file unless it exists already; returns false when it was there (never overwritten). */
     public boolean write(String dir, String name, Object body) throws IOException {
-        Path folder = Path.of(dir);
-        Path target = folder.resolve(name).normalize();
-        if (!target.startsWith(folder.normalize())) {
-            throw new IllegalArgumentException("A file name must stay inside its folder: " + name);
-        }
-        makeFolders(target.getParent());
-        if (Files.exists(target)) {
-            return false;
-        }
-        Path temp = target.resolveSibling(".writing-" + UUID.randomUUID() + "-" + target.getFileName());
+        return writeAll(dir, Map.of(name, body == null ? new byte[0] : body)) == 1;
+    }
+
+    /**
+     * Writes each file of {@code files} (name in {@code dir} → content) that does not exist yet, as
+     * {@link #write} does, but each step for all of them at once: every temporary written, then every
+     * one forced, then renamed, then each folder forced once. The first force commits the file system's
+     * journal for all of them, so a claim's archive documents cost little more than one. Returns how
+     * many were written. A failure leaves no temporary behind; the files renamed before it stay.
+     */
+    public int writeAll(String dir, Map<String, ?> files) throws IOException {
+        Path folder = Path.of(dir).normalize();
+        List<Path[]> written = new ArrayList<>();
+        List<FileChannel> open = new ArrayList<>();
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(channel, bytes(body));
-                disk.force(channel, temp);
+            for (Map.Entry<String, ?> file : files.entrySet()) {
+                Path target = folder.resolve(file.getKey()).normalize();
+                if (!target.startsWith(folder)) {
+                    throw new IllegalArgumentException("A file name must stay inside its folder: " + file.getKey());
+                }
+                makeFolders(target.getParent());
+                if (Files.exists(target)) {
+                    continue;
+                }
+                Path temp = target.resolveSibling(".writing-" + UUID.randomUUID() + "-" + target.getFileName());
+                written.add(new Path[] {temp, target});
+                FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                open.add(channel);
+                writeFully(channel, bytes(file.getValue()));
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            Files.deleteIfExists(temp); // a full disk leaves no temporary behind
+            for (int i = 0; i < open.size(); i++) {
+                disk.force(open.get(i), written.get(i)[0]);
+            }
+            closeAll(open);
+            Set<Path> folders = new LinkedHashSet<>();
+            for (Path[] file : written) {
+                Files.move(file[0], file[1], StandardCopyOption.ATOMIC_MOVE);
+                folders.add(file[1].getParent());
+            }
+            for (Path changed : folders) {
+                disk.syncFolder(changed);
+            }
+            return written.size();
+        } catch (IOException | RuntimeException e) {
+            try {
+                closeAll(open);
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            for (Path[] file : written) {
+                Files.deleteIfExists(file[0]); // a full disk leaves no temporary behind
+            }
             throw e;
         }
-        disk.syncFolder(target.getParent());
-        return true;
+    }
+
+    private static void closeAll(List<FileChannel> channels) throws IOException {
+        IOException first = null;
+        for (FileChannel channel : channels) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        channels.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Appends each content of {@code files} (name in {@code dir} → text) to its file, as {@link #append} does: one forced append per file. */
+    public void appendAll(String dir, Map<String, ?> files) throws IOException {
+        for (Map.Entry<String, ?> file : files.entrySet()) {
+            append(dir, file.getKey(), file.getValue());
+        }
     }
 
     /** Appends to the file (created when missing) and forces the append to disk. */

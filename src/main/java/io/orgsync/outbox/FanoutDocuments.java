@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -27,12 +28,26 @@ public class FanoutDocuments {
      * {@code <source>/<yyyy>/<MM>/<dd>/<event key>.json} (the received day, UTC).
      */
     public byte[] archive(Exchange exchange, Map<String, Object> row) throws Exception {
-        Instant received = instant(row.get("received_at"));
-        OffsetDateTime day = received.atOffset(ZoneOffset.UTC);
-        String key = String.format("%s/%04d/%02d/%02d/%s.json", row.get("source"), day.getYear(), day.getMonthValue(),
-                day.getDayOfMonth(), eventKey(String.valueOf(row.get("event_id"))));
-        exchange.setVariable("archiveKey", key);
+        exchange.setVariable("archiveKey", archiveKey(row));
+        return archiveDocument(row);
+    }
 
+    /** The archive objects of a claim's rows, by key (a batch for the local archive folder). */
+    public Map<String, byte[]> archiveFiles(List<Map<String, Object>> rows) throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Map<String, Object> row : rows) {
+            files.put(archiveKey(row), archiveDocument(row));
+        }
+        return files;
+    }
+
+    static String archiveKey(Map<String, Object> row) {
+        OffsetDateTime day = instant(row.get("received_at")).atOffset(ZoneOffset.UTC);
+        return String.format("%s/%04d/%02d/%02d/%s.json", row.get("source"), day.getYear(), day.getMonthValue(),
+                day.getDayOfMonth(), eventKey(String.valueOf(row.get("event_id"))));
+    }
+
+    private static byte[] archiveDocument(Map<String, Object> row) throws Exception {
         Map<String, Object> verification = new LinkedHashMap<>();
         verification.put("verified", true);
         verification.put("channel", row.get("channel"));
@@ -45,7 +60,7 @@ public class FanoutDocuments {
         // a reconciliation's event has no envelope to read it from: a rebuild takes it from here
         document.put("tenant_id", row.get("tenant_id"));
         document.put("occurred_at", instant(row.get("occurred_at")).toString());
-        document.put("received_at", received.toString());
+        document.put("received_at", instant(row.get("received_at")).toString());
         document.put("outcome", row.get("outcome"));
         document.put("verification", verification);
         document.put("headers", json(row.get("headers")));
@@ -55,10 +70,28 @@ public class FanoutDocuments {
 
     /** One JSON line for the audit sink; sets {@code auditDay} (yyyy-MM-dd of the event's receipt, UTC). */
     public String auditLine(Exchange exchange, Map<String, Object> row) throws Exception {
-        Instant received = instant(row.get("received_at"));
-        exchange.setVariable("auditDay", received.atOffset(ZoneOffset.UTC).toLocalDate().toString());
+        exchange.setVariable("auditDay", auditDay(row));
+        return auditText(row);
+    }
+
+    /** The audit lines of a claim's rows, by daily file ({@code audit-<day>.jsonl}), in the claim's order. */
+    public Map<String, String> auditFiles(List<Map<String, Object>> rows) throws Exception {
+        Map<String, StringBuilder> files = new LinkedHashMap<>();
+        for (Map<String, Object> row : rows) {
+            files.computeIfAbsent("audit-" + auditDay(row) + ".jsonl", day -> new StringBuilder()).append(auditText(row));
+        }
+        Map<String, String> text = new LinkedHashMap<>();
+        files.forEach((name, lines) -> text.put(name, lines.toString()));
+        return text;
+    }
+
+    private static String auditDay(Map<String, Object> row) {
+        return instant(row.get("received_at")).atOffset(ZoneOffset.UTC).toLocalDate().toString();
+    }
+
+    private static String auditText(Map<String, Object> row) throws Exception {
         Map<String, Object> line = about(row);
-        line.put("received_at", received.toString());
+        line.put("received_at", instant(row.get("received_at")).toString());
         line.put("data", json(row.get("data")));
         return Json.MAPPER.writeValueAsString(line) + "\n";
     }

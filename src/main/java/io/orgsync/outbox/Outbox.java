@@ -3,13 +3,18 @@ package io.orgsync.outbox;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
@@ -22,6 +27,7 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
 public class Outbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+    private static final Logger TRAIL = LoggerFactory.getLogger("io.orgsync.trail");
 
     private final String owner;
 
@@ -37,6 +43,40 @@ public class Outbox {
 
     public String owner() {
         return owner;
+    }
+
+    /** The ids of a claim's rows (routes/sql/outbox/claim.sql), comma-separated: a batch delivered at once, for mark-done.sql. */
+    public static String ids(List<Map<String, Object>> rows) {
+        return rows.stream().map(row -> String.valueOf(row.get("outbox_id"))).collect(Collectors.joining(","));
+    }
+
+    /** How many of a claim's rows deliver each event type, as [{type, count}]: the delivery counters of a batch. */
+    public static List<Map<String, Object>> countsByType(List<Map<String, Object>> rows) {
+        Map<Object, Long> counts = rows.stream().collect(Collectors.groupingBy(row -> String.valueOf(row.get("event_type")),
+                TreeMap::new, Collectors.counting()));
+        return counts.entrySet().stream().map(e -> Map.<String, Object>of("type", e.getKey(), "count", e.getValue())).toList();
+    }
+
+    /**
+     * The event trail of a batch: for each of a claim's rows delivered at once, the line one row's
+     * delivery writes ("Delivered {type} {id} to {target} (outbox row {n}, attempt {a})", logger
+     * io.orgsync.trail at INFO), with the same MDC keys (docs/observability.md). Nothing when the trail is off.
+     */
+    public static void trail(String target, List<Map<String, Object>> rows) {
+        if (!TRAIL.isInfoEnabled()) {
+            return;
+        }
+        for (Map<String, Object> row : rows) {
+            Map<String, Object> mdc = Map.of("event_id", String.valueOf(row.get("event_id")), "source", String.valueOf(row.get("source")),
+                    "event_type", String.valueOf(row.get("event_type")), "target", target, "outbox_id", String.valueOf(row.get("outbox_id")));
+            mdc.forEach((key, value) -> MDC.put(key, value.toString()));
+            try {
+                TRAIL.info("Delivered {} {} to {} (outbox row {}, attempt {})", row.get("event_type"), row.get("event_id"), target,
+                        row.get("outbox_id"), row.get("attempts"));
+            } finally {
+                mdc.keySet().forEach(MDC::remove);
+            }
+        }
     }
 
     /** The outcome of one failed attempt. */

@@ -5,7 +5,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,60 @@ class DurableFilesTest {
                 "force audit/audit-2026-11-30.jsonl",
                 "sync audit [audit-2026-11-30.jsonl]",
                 "force audit/audit-2026-11-30.jsonl");
+    }
+
+    @Test
+    void aBatchForcesEveryTemporaryBeforeAnyRenameAndEachFolderOnceAfterwardsLeavingExistingFilesAlone() throws Exception {
+        String dir = root.resolve("archive").toString();
+        files.write(dir, "a/1.json", "kept");
+        calls.clear();
+        Map<String, String> batch = new LinkedHashMap<>();
+        batch.put("a/1.json", "not written: there already");
+        batch.put("a/2.json", "two");
+        batch.put("b/3.json", "three");
+        batch.put("a/4.json", "four");
+
+        assertThat(files.writeAll(dir, batch)).isEqualTo(3);
+
+        assertThat(Files.readString(root.resolve("archive/a/1.json"))).isEqualTo("kept");
+        assertThat(Files.readString(root.resolve("archive/a/2.json"))).isEqualTo("two");
+        assertThat(Files.readString(root.resolve("archive/b/3.json"))).isEqualTo("three");
+        assertThat(Files.readString(root.resolve("archive/a/4.json"))).isEqualTo("four");
+        assertThat(calls).containsExactly(
+                "sync archive [a, b]",
+                "force archive/a/.writing-2.json",
+                "force archive/b/.writing-3.json",
+                "force archive/a/.writing-4.json",
+                "sync archive/a [1.json, 2.json, 4.json]",
+                "sync archive/b [3.json]");
+    }
+
+    @Test
+    void aBatchThatFailsWritesNothingAndLeavesNoTemporaryBehind() throws Exception {
+        Path archive = root.resolve("archive");
+        Files.createDirectories(archive.resolve("a"));
+        Files.writeString(archive.resolve("a/plain"), "a file where a folder should be");
+        Map<String, String> batch = new LinkedHashMap<>();
+        batch.put("a/ok.json", "ok");
+        batch.put("a/plain/x.json", "cannot be written under a file");
+        assertThatThrownBy(() -> files.writeAll(archive.toString(), batch)).isInstanceOf(IOException.class);
+        assertThat(listing(archive.resolve("a"))).isEqualTo("[plain]");
+    }
+
+    @Test
+    void aBatchOfAppendsForcesOnceForEachFile() throws Exception {
+        String dir = root.resolve("audit").toString();
+        Map<String, String> batch = new LinkedHashMap<>();
+        batch.put("audit-2026-11-30.jsonl", "{\"n\":1}\n{\"n\":2}\n");
+        batch.put("audit-2026-12-01.jsonl", "{\"n\":3}\n");
+        files.appendAll(dir, batch);
+        assertThat(Files.readString(root.resolve("audit/audit-2026-11-30.jsonl"))).isEqualTo("{\"n\":1}\n{\"n\":2}\n");
+        assertThat(calls).containsExactly(
+                "sync  [audit]",
+                "force audit/audit-2026-11-30.jsonl",
+                "sync audit [audit-2026-11-30.jsonl]",
+                "force audit/audit-2026-12-01.jsonl",
+                "sync audit [audit-2026-11-30.jsonl, audit-2026-12-01.jsonl]");
     }
 
     @Test
