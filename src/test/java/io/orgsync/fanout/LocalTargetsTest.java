@@ -66,6 +66,14 @@ class LocalTargetsTest {
             }
             assertThat(lines).hasSize(5);
             assertThat(lines.stream().map(l -> l.path("event_id").asText()).distinct()).hasSize(5);
+            // the batch's counters, by event type as for one row's delivery; the webhooks' too
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + app.managementPort + "/observe/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).containsPattern("orgsync_delivery_successes_total\\{[^}]*target=\"audit-sink\"[^}]*type=\"tenant.created\"[^}]*} 3\\.0")
+                    .containsPattern("orgsync_delivery_successes_total\\{[^}]*target=\"audit-sink\"[^}]*type=\"organizationMembership.created\"[^}]*} 2\\.0")
+                    .containsPattern("orgsync_delivery_attempts_total\\{[^}]*target=\"audit-sink\"[^}]*type=\"tenant.created\"[^}]*} 3\\.0")
+                    .containsPattern("orgsync_webhook_accepted_total\\{[^}]*source=\"authvital\"[^}]*type=\"tenant.created\"[^}]*} 3\\.0");
 
             // Clerk's documents written, AuthVital's retried one by one as retryable failures, none dead
             OrgsyncApp.await("Clerk's documents", () -> app.count("orgsync_outbox o JOIN orgsync_events e ON e.id = o.event_pk "
@@ -93,6 +101,14 @@ class LocalTargetsTest {
                 assertThat(all.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".writing-"))).isEmpty();
             }
             assertThat(Files.readAllLines(app.workDir.resolve("audit/audit-" + today + ".jsonl"))).hasSize(5);
+
+            // the webhook counter's tag follows each message's type through the one endpoint
+            assertThat(app.postSystem(Fixtures.system("application.created")).status()).isEqualTo(200);
+            String after = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + app.managementPort + "/observe/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(after).containsPattern("orgsync_webhook_accepted_total\\{[^}]*source=\"authvital\"[^}]*type=\"tenant.created\"[^}]*} 3\\.0")
+                    .containsPattern("orgsync_webhook_accepted_total\\{[^}]*source=\"authvital\"[^}]*type=\"application.created\"[^}]*} 1\\.0");
         } finally {
             logs.detach();
         }
