@@ -148,6 +148,12 @@ public class AuthVitalKeys implements KeyLookup {
         }
     }
 
+    /** A key of the cached set and the public key made from it (the same set object: the same key). */
+    private record Converted(RSAKey key, RSAPublicKey publicKey) {
+    }
+
+    private final java.util.Map<String, Converted> publicKeys = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public RSAPublicKey find(String kid) {
         if (source == null) {
@@ -159,7 +165,14 @@ public class AuthVitalKeys implements KeyLookup {
             if (keys.isEmpty()) {
                 return null;
             }
-            return ((RSAKey) keys.get(0)).toRSAPublicKey();
+            RSAKey key = (RSAKey) keys.get(0);
+            Converted converted = publicKeys.get(kid);
+            if (converted == null || converted.key() != key) {
+                // once per key of each fetched set: a KeyFactory per request cost more than the check itself
+                converted = new Converted(key, key.toRSAPublicKey());
+                publicKeys.put(kid, converted);
+            }
+            return converted.publicKey();
         } catch (RateLimitReachedException e) {
             // an unknown kid while refetches are paused: it may be a real rotation, so not "no such key"
             throw new KeysUnavailable("key_refetch_limited",

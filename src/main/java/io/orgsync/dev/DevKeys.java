@@ -33,6 +33,7 @@ public class DevKeys {
 
     private final Path directory;
     private volatile RSAKey key;
+    private volatile java.security.interfaces.RSAPublicKey publicKey;
 
     public DevKeys(Path directory) {
         this.directory = directory;
@@ -47,7 +48,16 @@ public class DevKeys {
     public java.security.interfaces.RSAPublicKey publicKey(String kid) {
         try {
             RSAKey current = key();
-            return current.getKeyID().equals(kid) ? current.toRSAPublicKey() : null;
+            if (!current.getKeyID().equals(kid)) {
+                return null;
+            }
+            java.security.interfaces.RSAPublicKey made = publicKey;
+            if (made == null) {
+                // made once: a KeyFactory per verified request cost more than the check itself
+                made = current.toRSAPublicKey();
+                publicKey = made;
+            }
+            return made;
         } catch (IOException | JOSEException e) {
             throw new IllegalStateException("The development key is unreadable", e);
         }
@@ -69,7 +79,12 @@ public class DevKeys {
         }
     }
 
-    synchronized RSAKey key() throws IOException {
+    RSAKey key() throws IOException {
+        RSAKey loaded = key;
+        return loaded != null ? loaded : load();
+    }
+
+    private synchronized RSAKey load() throws IOException {
         if (key != null) {
             return key;
         }
