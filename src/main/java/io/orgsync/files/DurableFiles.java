@@ -154,6 +154,14 @@ public class DurableFiles {
         }
     }
 
+    /**
+     * A file another part of orgsync may read: a regular file whose name does not start with a dot
+     * (a write in progress, or one a crash interrupted, is a {@code .writing-*} temporary beside it).
+     */
+    public static boolean isFinished(Path file) {
+        return Files.isRegularFile(file) && !file.getFileName().toString().startsWith(".");
+    }
+
     /** True while the folder holds fewer than maxFiles files and maxBytes bytes (a spool's cap). */
     public boolean hasRoom(String dir, long maxFiles, long maxBytes) throws IOException {
         Usage usage = usage(Path.of(dir));
@@ -169,7 +177,7 @@ public class DurableFiles {
         long bytes = 0;
         try (Stream<Path> list = Files.list(folder)) {
             for (Path p : (Iterable<Path>) list::iterator) {
-                if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")) {
+                if (isFinished(p)) {
                     files++;
                     bytes += Files.size(p);
                 }

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.orgsync.files.DurableFiles;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
@@ -97,7 +98,7 @@ public class OpsGauges {
             return 0;
         }
         try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).count();
+            return files.filter(f -> DurableFiles.isFinished(f) && f.getFileName().toString().endsWith(".json")).count();
         } catch (IOException e) {
             return -1;
         }

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.orgsync.files.DurableFiles;
 import io.orgsync.http.CanonicalEvents;
 import io.orgsync.http.Json;
 import io.orgsync.http.WebhookRejection;
@@ -175,7 +176,8 @@ public class ArchiveRebuild {
                     .map(S3Object::key).filter(k -> k.endsWith(".json") && k.indexOf('/', folder.length()) < 0).sorted().toList();
         }
         try (Stream<Path> files = Files.list(archiveDir.resolve(folder))) {
-            return files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".json"))
+            // not the temporary of a write a crash interrupted (its name ends with .json too)
+            return files.filter(f -> DurableFiles.isFinished(f) && f.getFileName().toString().endsWith(".json"))
                     .map(f -> folder + f.getFileName()).sorted().toList();
         } catch (NoSuchFileException e) {
             return List.of();
