@@ -68,9 +68,9 @@ public class DurableFiles {
     /**
      * Writes each file of {@code files} (name in {@code dir} → content) that does not exist yet, as
      * {@link #write} does, but each step for all of them at once: every temporary written, then every
-     * one forced, then renamed, then each folder forced once. The first force commits the file system's
-     * journal for all of them, so a claim's archive documents cost little more than one. Returns how
-     * many were written. A failure leaves no temporary behind; the files renamed before it stay.
+     * one forced, then renamed, then each folder forced once (on a journalling file system the first
+     * force usually commits the others' entries too, and each folder is forced once, not once per file).
+     * Returns how many were written. A failure leaves no temporary behind; the files renamed before it stay.
      */
     public int writeAll(String dir, Map<String, ?> files) throws IOException {
         Path folder = Path.of(dir).normalize();
