@@ -100,7 +100,6 @@ public class AdminApi {
         return source;
     }
 
-
     /** The reason a discard must give: the body {@code {"reason": "…"}}, 1 to 500 characters, or 400. */
     public String discardReason(Exchange exchange) {
         String reason = null;

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * <li>{@link #write}: a temporary file in the same folder, its bytes forced to disk, an atomic
  * rename to the final name, then the folder itself forced (the rename is an entry in it), and so
  * every folder this call had to create;</li>
- * <li>{@link #append}: one append forced to disk (and the folder, when the file is new).</li>
+ * <li>{@link #append}: one append forced to disk (and the folder, when the file is new); a failed
+ * append is cut back to where it started.</li>
  * <li>{@link #writeAll}, {@link #appendAll}: the same for a batch of files (a claim of outbox rows).</li>
  * </ul>
  * A crash before the call returns can leave a temporary {@code .writing-*} file, never a final
@@ -133,25 +134,51 @@ public class DurableFiles {
         }
     }
 
-    /** Appends each content of {@code files} (name in {@code dir} → text) to its file, as {@link #append} does: one forced append per file. */
-    public void appendAll(String dir, Map<String, ?> files) throws IOException {
-        for (Map.Entry<String, ?> file : files.entrySet()) {
-            append(dir, file.getKey(), file.getValue());
+    /**
+     * Appends each content of {@code files} (name in {@code dir} → text) to its file, as {@link #append}
+     * does (one forced append per file), all or nothing: when one fails, the files appended before it
+     * are cut back to their length before the call, so a batch delivered again after a failure does not
+     * repeat its lines. Appends of one instance take turns (a cut must not remove another's lines).
+     */
+    public synchronized void appendAll(String dir, Map<String, ?> files) throws IOException {
+        List<FileChannel> open = new ArrayList<>();
+        List<Long> lengths = new ArrayList<>();
+        try {
+            for (Map.Entry<String, ?> file : files.entrySet()) {
+                Path target = Path.of(dir).resolve(file.getKey());
+                makeFolders(target.getParent());
+                boolean created = !Files.exists(target);
+                FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                open.add(channel);
+                lengths.add(channel.size());
+                writeFully(channel, bytes(file.getValue()));
+                disk.force(channel, target);
+                if (created) {
+                    disk.syncFolder(target.getParent());
+                }
+            }
+            closeAll(open);
+        } catch (IOException | RuntimeException e) {
+            for (int i = 0; i < open.size(); i++) {
+                try {
+                    open.get(i).truncate(lengths.get(i));
+                    open.get(i).force(true);
+                } catch (IOException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+            }
+            try {
+                closeAll(open);
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
         }
     }
 
-    /** Appends to the file (created when missing) and forces the append to disk. */
+    /** Appends to the file (created when missing) and forces the append to disk; a failed append is cut back. */
     public void append(String dir, String name, Object body) throws IOException {
-        Path target = Path.of(dir).resolve(name);
-        makeFolders(target.getParent());
-        boolean created = !Files.exists(target);
-        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            writeFully(channel, bytes(body));
-            disk.force(channel, target);
-        }
-        if (created) {
-            disk.syncFolder(target.getParent());
-        }
+        appendAll(dir, Map.of(name, body == null ? new byte[0] : body));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.orgsync.ops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelLogger;
@@ -31,7 +32,9 @@ public final class EventMdc implements LogListener {
 
     @Override
     public String onLog(Exchange exchange, CamelLogger camelLogger, String message) {
-        put(exchange);
+        if (exchange != null) {
+            put(exchange::getVariable);
+        }
         return message;
     }
 
@@ -42,7 +45,19 @@ public final class EventMdc implements LogListener {
 
     /** Runs this logging call with the exchange's event in the MDC. */
     public static void around(Exchange exchange, Runnable log) {
-        List<String> set = put(exchange);
+        around(exchange == null ? variable -> null : exchange::getVariable, log);
+    }
+
+    /**
+     * Runs this logging call with an event in the MDC given as the variables of the same names would
+     * give it (eventId, source, eventType, target, outboxId): a row of a claim delivered at once.
+     */
+    public static void around(Map<String, ?> variables, Runnable log) {
+        around(variables::get, log);
+    }
+
+    private static void around(Function<String, Object> variables, Runnable log) {
+        List<String> set = put(variables);
         try {
             log.run();
         } finally {
@@ -50,13 +65,10 @@ public final class EventMdc implements LogListener {
         }
     }
 
-    private static List<String> put(Exchange exchange) {
+    private static List<String> put(Function<String, Object> variables) {
         List<String> set = new ArrayList<>(KEYS.size());
-        if (exchange == null) {
-            return set;
-        }
         KEYS.forEach((variable, key) -> {
-            Object value = exchange.getVariable(variable);
+            Object value = variables.apply(variable);
             if (value != null) {
                 MDC.put(key, value.toString());
                 set.add(key);

@@ -3,6 +3,7 @@ package io.orgsync.outbox;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,10 +12,10 @@ import java.util.stream.Collectors;
 
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;
+import io.orgsync.ops.EventMdc;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
@@ -52,7 +53,7 @@ public class Outbox {
 
     /** How many of a claim's rows deliver each event type, as [{type, count}]: the delivery counters of a batch. */
     public static List<Map<String, Object>> countsByType(List<Map<String, Object>> rows) {
-        Map<Object, Long> counts = rows.stream().collect(Collectors.groupingBy(row -> String.valueOf(row.get("event_type")),
+        Map<String, Long> counts = rows.stream().collect(Collectors.groupingBy(row -> String.valueOf(row.get("event_type")),
                 TreeMap::new, Collectors.counting()));
         return counts.entrySet().stream().map(e -> Map.<String, Object>of("type", e.getKey(), "count", e.getValue())).toList();
     }
@@ -67,15 +68,14 @@ public class Outbox {
             return;
         }
         for (Map<String, Object> row : rows) {
-            Map<String, Object> mdc = Map.of("event_id", String.valueOf(row.get("event_id")), "source", String.valueOf(row.get("source")),
-                    "event_type", String.valueOf(row.get("event_type")), "target", target, "outbox_id", String.valueOf(row.get("outbox_id")));
-            mdc.forEach((key, value) -> MDC.put(key, value.toString()));
-            try {
-                TRAIL.info("Delivered {} {} to {} (outbox row {}, attempt {})", row.get("event_type"), row.get("event_id"), target,
-                        row.get("outbox_id"), row.get("attempts"));
-            } finally {
-                mdc.keySet().forEach(MDC::remove);
-            }
+            Map<String, Object> event = new HashMap<>();
+            event.put("eventId", row.get("event_id"));
+            event.put("source", row.get("source"));
+            event.put("eventType", row.get("event_type"));
+            event.put("target", target);
+            event.put("outboxId", row.get("outbox_id"));
+            EventMdc.around(event, () -> TRAIL.info("Delivered {} {} to {} (outbox row {}, attempt {})", row.get("event_type"),
+                    row.get("event_id"), target, row.get("outbox_id"), row.get("attempts")));
         }
     }
 

@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -191,7 +192,7 @@ public class ArchiveRebuild {
      * received wins there, live as in a rebuild).
      */
     public List<String> inReceiptOrder(String folder) throws IOException {
-        record Received(String key, String receivedAt, String occurredAt) {
+        record Received(String key, Instant receivedAt, Instant occurredAt) {
         }
         List<Received> received = new ArrayList<>();
         for (String key : keys(folder)) {
@@ -201,20 +202,21 @@ public class ArchiveRebuild {
             } catch (IOException e) {
                 document = null;
             }
-            // one that cannot be read sorts first, and fails in its turn with why
-            received.add(new Received(key, times(document, "received_at"), times(document, "occurred_at")));
+            received.add(new Received(key, timeOf(document, "received_at"), timeOf(document, "occurred_at")));
         }
-        received.sort(java.util.Comparator.comparing(Received::receivedAt).thenComparing(Received::occurredAt).thenComparing(Received::key));
+        // one that cannot be read sorts first, and fails in its turn with why
+        Comparator<Instant> time = Comparator.nullsFirst(Comparator.naturalOrder());
+        received.sort(Comparator.comparing(Received::receivedAt, time).thenComparing(Received::occurredAt, time)
+                .thenComparing(Received::key));
         return received.stream().map(Received::key).toList();
     }
 
-    /** An instant field as text that sorts as the instants do (zero-padded epoch seconds and nanoseconds), or "" when there is none. */
-    private static String times(JsonNode document, String field) {
+    /** An instant field of a document, or null when there is none or it is unreadable. */
+    private static Instant timeOf(JsonNode document, String field) {
         try {
-            return document == null ? "" : String.format("%020d%09d", Instant.parse(document.path(field).asText()).getEpochSecond(),
-                    Instant.parse(document.path(field).asText()).getNano());
+            return document == null ? null : Instant.parse(document.path(field).asText());
         } catch (DateTimeParseException e) {
-            return "";
+            return null;
         }
     }
 

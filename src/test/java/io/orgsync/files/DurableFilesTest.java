@@ -135,6 +135,18 @@ class DurableFilesTest {
     }
 
     @Test
+    void aBatchOfAppendsThatFailsCutsBackWhatItAppendedSoADeliveryAgainDoesNotRepeatLines() throws Exception {
+        Path audit = root.resolve("audit");
+        files.append(audit.toString(), "audit-2026-11-30.jsonl", "{\"n\":0}\n");
+        Files.writeString(audit.resolve("blocked"), "a file where a folder should be");
+        Map<String, String> batch = new LinkedHashMap<>();
+        batch.put("audit-2026-11-30.jsonl", "{\"n\":1}\n");
+        batch.put("blocked/audit-2026-12-01.jsonl", "{\"n\":2}\n");
+        assertThatThrownBy(() -> files.appendAll(audit.toString(), batch)).isInstanceOf(IOException.class);
+        assertThat(Files.readString(audit.resolve("audit-2026-11-30.jsonl"))).isEqualTo("{\"n\":0}\n");
+    }
+
+    @Test
     void aNameCannotLeaveItsFolderAndTheCapCountsFilesAndBytes() throws Exception {
         String dir = root.resolve("spool").toString();
         assertThatThrownBy(() -> files.write(dir, "../escaped.json", "x")).isInstanceOf(IllegalArgumentException.class);
