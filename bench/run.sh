@@ -2,7 +2,7 @@
 # The throughput benchmark (docs/throughput.md). From the repository root:
 #   bench/run.sh [--source authvital|clerk] [--events 50000] [--tenants 1000] [--connections 32]
 #                [--threads 2] [--no-group-commit] [--warmup N] [--profile FILE] [--drain] [--sql-cost]
-#                [--sizes SECONDS]
+#                [--sizes SECONDS] [--reference DIR [--events8 N] [--fanout-idle]]
 # Builds the jar if needed, installs wrk (Debian) if missing, starts the jar on a fresh embedded
 # PostgreSQL with durable settings (fsync and synchronous_commit on) and its development JWKS,
 # generates the signed events, sends each once at a fixed concurrency, checks the database against
@@ -18,13 +18,16 @@
 # PostgreSQL and the same signed events: both warmed up with --warmup events (default 10,000), then
 # --events (default 20,000) at 32 connections and --events8 (default 8,000) at 8, the phases taking
 # turns; orgsync as shipped, its fan-out drained after each phase and its end-to-end rate counted. Prints
-# one COMPARE line with both figures and the ratios.
+# one COMPARE line with both figures and the ratios, and the CPU each event cost each process (orgsync's
+# JVM and the reference's Node.js, and PostgreSQL for each) in the phase at 32 connections.
+# --fanout-idle (with --reference) runs orgsync with its fan-out idle (ORGSYNC_OUTBOX_POLL_MS=3600000, no
+# drain): the bound any fan-out design stays under, as the fan-out's cost is then nil.
 # JAVA_OPTS=… adds JVM settings to those bin/orgsync starts the jar with (it never replaces them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SOURCE=authvital EVENTS= TENANTS=1000 CONNECTIONS=32 THREADS=2 GROUP_COMMIT=true WARMUP= PROFILE= DRAIN=false SQL_COST=false SIZES=
-REFERENCE= EVENTS8=8000
+REFERENCE= EVENTS8=8000 FANOUT_IDLE=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SOURCE=$2; shift 2 ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --sizes) SIZES=$2; shift 2 ;;
     --reference) REFERENCE=$(realpath "$2"); shift 2 ;;
     --events8) EVENTS8=$2; shift 2 ;;
+    --fanout-idle) FANOUT_IDLE=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +54,9 @@ if [ -n "$REFERENCE" ]; then
   done
   [ "$SOURCE" = authvital ] || { echo "--reference compares AuthVital webhooks only (--source authvital)" >&2; exit 2; }
   EVENTS=${EVENTS:-20000} WARMUP=${WARMUP:-10000} DRAIN=true
+  [ "$FANOUT_IDLE" = false ] || DRAIN=false
+elif [ "$FANOUT_IDLE" = true ]; then
+  echo "--fanout-idle goes with --reference (alone: ORGSYNC_OUTBOX_POLL_MS=3600000 bench/run.sh)" >&2; exit 2
 else
   EVENTS=${EVENTS:-50000} WARMUP=${WARMUP:-0}
 fi
@@ -72,6 +79,7 @@ if [ -n "$PROFILE" ]; then
 fi
 # the jar's settings for this run, before those of each start (bench/jar.sh)
 ORGSYNC_BENCH_SETTINGS="ORGSYNC_DB_GROUP_COMMIT=$GROUP_COMMIT CLERK_WEBHOOK_SECRET=$CLERK_SECRET ORGSYNC_DB_POOL_SIZE=${POOL:-16}"
+[ "$FANOUT_IDLE" = false ] || ORGSYNC_BENCH_SETTINGS="$ORGSYNC_BENCH_SETTINGS ORGSYNC_OUTBOX_POLL_MS=3600000"
 source bench/jar.sh
 trap stop_jar EXIT
 START=$(date +%s%N)
@@ -127,29 +135,38 @@ if [ -n "$REFERENCE" ]; then
     sleep 0.1
   done
   field() { grep -o "$2=[0-9.]*" "$1" | head -1 | cut -d= -f2; }
+  # cpu_per_event <events> <process CPU s before> <PostgreSQL's before> <process's after> <PostgreSQL's after>
+  cpu_per_event() { awk -v e="$1" -v a="$2" -v b="$3" -v c="$4" -v d="$5" 'BEGIN { printf "%.2f %.2f", (c - a) * 1000 / e, (d - b) * 1000 / e }'; }
   # orgsync_phase <name> <events> <tenants> <connections>: generated just before it is sent (signatures
   # are fresh for 5 minutes), sent to orgsync, then the fan-out drained; sets O_<name> to "eps fanout_eps"
   TOTAL=0 MARK=-infinity O_PHASES=
   orgsync_phase() {
     java -cp target/orgsync.jar bench/BenchTool.java generate authvital "$KEY" "$WORK/o-$1" "$2" "$3" "o$1" > /dev/null
     TOTAL=$(( TOTAL + $2 )) O_PHASES="$O_PHASES $WORK/o-$1"
+    local cpu0; cpu0="$(cpu_of /proc/$PID/stat) $(cpu_of $(pg_stats))"
     send_to "$WORK/o-$1" "$TOTAL" "$MARK" "$PORT" "$4" "$DB_URL" orgsync_events
     local seconds; seconds=$(echo "$SPAN" | awk '{print $3}')
-    local drained; drained=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK")
+    # the fan-out's rate: drained, or (--fanout-idle) not counted
+    local drained=0; [ "$DRAIN" = false ] || drained=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK" | awk '{print $3}')
     MARK=$(echo "$SPAN" | awk '{print $4}')
-    printf -v "O_$1" '%s' "$(awk -v e="$2" -v s="$seconds" -v d="$(echo "$drained" | awk '{print $3}')" \
-      'BEGIN { printf "%.0f %.0f", e / s, (d > 0 ? e / d : 0) }')"
-    local var="O_$1"
-    echo "orgsync   $1: $(grep '^RESULT' "$WORK/o-$1/wrk.txt") events_per_s,fanout_per_s=${!var// /,}"
+    printf -v "O_$1" '%s' "$(awk -v e="$2" -v s="$seconds" -v d="$drained" \
+      'BEGIN { printf "%.0f %.0f", e / s, (d > 0 ? e / d : e / s) }')"
+    # CPU ms per event over the phase, its fan-out included: JVM, PostgreSQL
+    printf -v "OCPU_$1" '%s' "$(cpu_per_event "$2" $cpu0 "$(cpu_of /proc/$PID/stat)" "$(cpu_of $(pg_stats))")"
+    local var="O_$1" cpu="OCPU_$1"
+    echo "orgsync   $1: $(grep '^RESULT' "$WORK/o-$1/wrk.txt") events_per_s,fanout_per_s=${!var// /,} cpu_ms_per_event_jvm,pg=${!cpu// /,}"
   }
   # reference_phase <name> <events> <tenants> <connections>: the same on emptied tables; sets R_<name> to "eps"
   reference_phase() {
     java -cp target/orgsync.jar bench/BenchTool.java reference-db "$DB_URL" "$WORK/ref/schema.sql" > /dev/null
     java -cp target/orgsync.jar bench/BenchTool.java generate authvital "$KEY" "$WORK/r-$1" "$2" "$3" "r$1" > /dev/null
+    local cpu0; cpu0="$(cpu_of /proc/$REF_PID/stat) $(cpu_of $(pg_stats))"
     send_to "$WORK/r-$1" "$2" -infinity "$REF_PORT" "$4" "$REF_DB" av_webhook_dedupe /healthz '"ok":true'
     printf -v "R_$1" '%s' "$(echo "$SPAN" | awk -v e="$2" '{ printf "%.0f", e / $3 }')"
-    local var="R_$1"
-    echo "reference $1: $(grep '^RESULT' "$WORK/r-$1/wrk.txt") events_per_s=${!var}"
+    # CPU ms per event over the phase: Node.js, PostgreSQL
+    printf -v "RCPU_$1" '%s' "$(cpu_per_event "$2" $cpu0 "$(cpu_of /proc/$REF_PID/stat)" "$(cpu_of $(pg_stats))")"
+    local var="R_$1" cpu="RCPU_$1"
+    echo "reference $1: $(grep '^RESULT' "$WORK/r-$1/wrk.txt") events_per_s=${!var} cpu_ms_per_event_node,pg=${!cpu// /,}"
     REF_MISMATCHES=$(( ${REF_MISMATCHES:-0} + $(java -cp target/orgsync.jar bench/BenchTool.java check-reference "$REF_DB" "$WORK/r-$1" | awk '/^MISMATCHES/ {print $2}') ))
   }
   if [ "$WARMUP" -gt 0 ]; then orgsync_phase warm "$WARMUP" "$TENANTS" 32; reference_phase warm "$WARMUP" "$TENANTS" 32; fi
@@ -165,6 +182,7 @@ if [ -n "$REFERENCE" ]; then
   non2xx() { awk '/^RESULT/ { for (i = 1; i <= NF; i++) if ($i ~ /^non2xx=/) { split($i, a, "="); n += a[2] } } END { print n + 0 }' "$@"; }
   p99() { field "$1" p99_ms; }
   read -r o32 of32 <<< "$O_c32"; read -r o8 of8 <<< "$O_c8"
+  read -r ojvm opg <<< "$OCPU_c32"; read -r rnode rpg <<< "$RCPU_c32"
   # orgsync counts at the pace of the slower of receipt and fan-out: it must keep up with what it receives
   awk -v o32="$o32" -v of32="$of32" -v r32="$R_c32" -v o8="$o8" -v of8="$of8" -v r8="$R_c8" \
       -v op8="$(p99 "$WORK/o-c8/wrk.txt")" -v rp8="$(p99 "$WORK/r-c8/wrk.txt")" \
@@ -172,14 +190,17 @@ if [ -n "$REFERENCE" ]; then
       -v orss="$(( ORSS_KB / 1024 ))" -v restart="$RESTART_MS" \
       -v rrss="$(( $(awk '/VmHWM/ {print $2}' /proc/$REF_PID/status) / 1024 ))" \
       -v ready="$READY_MS" -v onon="$(non2xx "$WORK"/o-*/wrk.txt)" -v rnon="$(non2xx "$WORK"/r-*/wrk.txt)" \
-      -v omis="$O_MISMATCHES" -v rmis="$REF_MISMATCHES" '
+      -v omis="$O_MISMATCHES" -v rmis="$REF_MISMATCHES" -v idle="$FANOUT_IDLE" \
+      -v ojvm="$ojvm" -v opg="$opg" -v rnode="$rnode" -v rpg="$rpg" '
     function min(a, b) { return a < b ? a : b }
     BEGIN {
       k32 = min(o32, of32); k8 = min(o8, of8)
-      printf "COMPARE events_per_s_32: orgsync=%d (received %d, fanned out %d) reference=%d ratio=%.2f", k32, o32, of32, r32, k32 / r32
+      if (idle == "true") printf "COMPARE (orgsync with its fan-out idle) events_per_s_32: orgsync=%d reference=%d ratio=%.2f", k32, r32, k32 / r32
+      else printf "COMPARE events_per_s_32: orgsync=%d (received %d, fanned out %d) reference=%d ratio=%.2f", k32, o32, of32, r32, k32 / r32
       printf " | events_per_s_8: orgsync=%d reference=%d ratio=%.2f", k8, r8, k8 / r8
       printf " | p99_ms_8: orgsync=%.1f reference=%.1f ratio=%.2f", op8, rp8, op8 / rp8
       printf " | p99_ms_32: orgsync=%.1f reference=%.1f", op32, rp32
+      printf " | cpu_ms_per_event_32: orgsync jvm=%.2f pg=%.2f reference node=%.2f pg=%.2f", ojvm, opg, rnode, rpg
       printf " | peak_rss_mib: orgsync=%d reference=%d | orgsync_ready_ms: first=%d restart=%d", orss, rrss, ready, restart
       printf " | non2xx: orgsync=%d reference=%d | mismatches: orgsync=%d reference=%d\n", onon, rnon, omis, rmis
     }'
