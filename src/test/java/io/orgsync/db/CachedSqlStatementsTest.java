@@ -1,6 +1,9 @@
 package io.orgsync.db;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import io.orgsync.support.SharedAppTest;
 import org.apache.camel.Exchange;
@@ -45,5 +48,26 @@ class CachedSqlStatementsTest extends SharedAppTest {
                 .filter(SqlEndpoint.class::isInstance).map(SqlEndpoint.class::cast).toList();
         assertThat(endpoints).isNotEmpty();
         assertThat(endpoints).allSatisfy(e -> assertThat(e.getPrepareStatementStrategy()).isInstanceOf(CachedSqlStatements.class));
+    }
+
+    /** A statement given its parameter count (no metadata round trip) has exactly that many parameters. */
+    @Test
+    void everyParameterCountGivenInTheRoutesMatchesItsStatement() throws Exception {
+        List<SqlEndpoint> counted = app.camel().getEndpoints().stream()
+                .filter(SqlEndpoint.class::isInstance).map(SqlEndpoint.class::cast)
+                .filter(e -> e.getParametersCount() > 0).toList();
+        assertThat(counted).extracting(SqlEndpoint::getEndpointUri).anyMatch(uri -> uri.contains("outbox/claim.sql"))
+                .anyMatch(uri -> uri.contains("outbox/mark-done.sql"));
+        for (SqlEndpoint endpoint : counted) {
+            String query = endpoint.getQuery();
+            String text = query.startsWith("file:") ? Files.readString(Path.of(query.substring(5))) : query;
+            String statement = text.lines().filter(line -> !line.strip().startsWith("--"))
+                    .collect(Collectors.joining("\n"));
+            // as camel-sql runs it: its placeholder (#) made "?", then the named parameters prepared
+            String placed = endpoint.isUsePlaceholder() ? statement.replace(endpoint.getPlaceholder(), "?") : statement;
+            String prepared = endpoint.getPrepareStatementStrategy().prepareQuery(placed, true, null);
+            assertThat(prepared.chars().filter(c -> c == '?').count())
+                    .as("parametersCount of %s", endpoint.getEndpointUri()).isEqualTo(endpoint.getParametersCount());
+        }
     }
 }
