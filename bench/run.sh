@@ -149,8 +149,9 @@ if [ -n "$REFERENCE" ]; then
     # the fan-out's rate: drained, or (--fanout-idle) not counted
     local drained=0; [ "$DRAIN" = false ] || drained=$(java -cp target/orgsync.jar bench/BenchTool.java drain "$DB_URL" 1200 "$MARK" | awk '{print $3}')
     MARK=$(echo "$SPAN" | awk '{print $4}')
-    printf -v "O_$1" '%s' "$(awk -v e="$2" -v s="$seconds" -v d="$drained" \
-      'BEGIN { printf "%.0f %.0f", e / s, (d > 0 ? e / d : e / s) }')"
+    # a drain that failed counts as a fan-out rate of 0; with the fan-out idle the receipt's rate stands
+    printf -v "O_$1" '%s' "$(awk -v e="$2" -v s="$seconds" -v d="$drained" -v idle="$FANOUT_IDLE" \
+      'BEGIN { printf "%.0f %.0f", e / s, (idle == "true" ? e / s : (d > 0 ? e / d : 0)) }')"
     # CPU ms per event over the phase, its fan-out included: JVM, PostgreSQL
     printf -v "OCPU_$1" '%s' "$(cpu_per_event "$2" $cpu0 "$(cpu_of /proc/$PID/stat)" "$(cpu_of $(pg_stats))")"
     local var="O_$1" cpu="OCPU_$1"
