@@ -8,6 +8,8 @@ import java.net.URL;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -45,6 +47,12 @@ public class AuthVitalKeys implements KeyLookup {
 
     private final String jwksUrl;
     private final JWKSource<SecurityContext> source;
+    /** Each kid's public key, made once per key of each fetched set (see {@link #find}). */
+    private final Map<String, Converted> publicKeys = new ConcurrentHashMap<>();
+
+    /** A key of the cached set and the public key made from it (the same set object: the same key). */
+    private record Converted(RSAKey key, RSAPublicKey publicKey) {
+    }
 
     /**
      * @param allowInsecureHttp accept an http:// AV_HOST (development, or a local stand-in): over plain
@@ -147,12 +155,6 @@ public class AuthVitalKeys implements KeyLookup {
             return connection;
         }
     }
-
-    /** A key of the cached set and the public key made from it (the same set object: the same key). */
-    private record Converted(RSAKey key, RSAPublicKey publicKey) {
-    }
-
-    private final java.util.Map<String, Converted> publicKeys = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public RSAPublicKey find(String kid) {
